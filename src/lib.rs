@@ -1,0 +1,11 @@
+//! turntop: a live view of what a coturn TURN server is doing, from its Redis stats DB.
+//!
+//! The library holds everything testable without a terminal or a Redis: the coturn message
+//! parser, the model, the capture format, and the headless output.
+
+pub mod capture;
+pub mod coturn;
+pub mod model;
+pub mod output;
+pub mod sanitize;
+pub mod source;

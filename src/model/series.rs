@@ -1,0 +1,248 @@
+//! Sparse traffic history of one leg of one allocation.
+//!
+//! coturn reports traffic every ~4096 packets, so a series is a short list of reports, each a
+//! byte delta over an interval. It is stored as reports (16 bytes each) and turned into per-second
+//! buckets only when drawn, which keeps a 10-minute history of an idle allocation at zero cost.
+
+use std::collections::VecDeque;
+
+/// Model time in deciseconds since the model's base instant: compact and monotonic enough for
+/// 1 s history buckets, and lasts 13 years in a `u32`.
+pub type Ds = u32;
+
+/// One traffic report: the bytes moved over `(end - span, end]`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Report {
+    /// Coarse (0.1 s) end, for windows and buckets.
+    pub end: Ds,
+    /// Exact length of the interval in milliseconds, for rates: a heavy hitter reports every
+    /// few hundred milliseconds, where 0.1 s rounding would be a 10 % error. 0 when the start of
+    /// the interval is unknown (first report of a seeded allocation, or the first report after a
+    /// gap in the subscription): such a report adds to totals but no rate is computed from it.
+    pub span_ms: u32,
+    pub rcvb: u32,
+    pub sentb: u32,
+}
+
+impl Report {
+    pub fn start(&self) -> Option<Ds> {
+        (self.span_ms > 0).then(|| self.end.saturating_sub(self.span_ms.div_ceil(100)))
+    }
+    pub fn span_secs(&self) -> f64 {
+        f64::from(self.span_ms) / 1000.0
+    }
+    pub fn bytes(&self) -> u64 {
+        u64::from(self.rcvb) + u64::from(self.sentb)
+    }
+}
+
+/// Bytes per second in each direction, from the server's point of view.
+#[derive(Clone, Copy, PartialEq, Debug, Default, serde::Serialize)]
+pub struct Rate {
+    pub rx: f64,
+    pub tx: f64,
+}
+
+impl Rate {
+    pub fn total(&self) -> f64 {
+        self.rx + self.tx
+    }
+    pub fn add(&mut self, other: Rate) {
+        self.rx += other.rx;
+        self.tx += other.tx;
+    }
+}
+
+/// A heavy hitter reports many times a second; past this many kept reports the two oldest are
+/// merged, so memory stays bounded whatever the traffic.
+const MAX_REPORTS: usize = 512;
+
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    reports: VecDeque<Report>,
+}
+
+impl Series {
+    pub fn push(&mut self, report: Report, keep_after: Ds) {
+        self.reports.push_back(report);
+        // Keep the newest report even when it is older than the window: it carries the rate.
+        while self.reports.len() > 1 && self.reports.front().is_some_and(|r| r.end < keep_after) {
+            self.reports.pop_front();
+        }
+        if self.reports.len() > MAX_REPORTS
+            && let (Some(a), Some(b)) = (self.reports.pop_front(), self.reports.pop_front())
+        {
+            let span_ms = if a.span_ms > 0 && b.span_ms > 0 {
+                a.span_ms.saturating_add(b.span_ms)
+            } else {
+                0
+            };
+            self.reports.push_front(Report {
+                end: b.end,
+                span_ms,
+                rcvb: a.rcvb.saturating_add(b.rcvb),
+                sentb: a.sentb.saturating_add(b.sentb),
+            });
+        }
+    }
+
+    pub fn last(&self) -> Option<&Report> {
+        self.reports.back()
+    }
+
+    pub fn reports(&self) -> impl DoubleEndedIterator<Item = &Report> + ExactSizeIterator {
+        self.reports.iter()
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.reports.capacity() * std::mem::size_of::<Report>()
+    }
+
+    /// Rate over the last report's interval; `None` before the first report or when its
+    /// interval is unknown.
+    pub fn last_rate(&self) -> Option<Rate> {
+        let r = self.last()?;
+        let secs = r.span_secs();
+        (r.span_ms > 0).then(|| Rate {
+            rx: f64::from(r.rcvb) / secs,
+            tx: f64::from(r.sentb) / secs,
+        })
+    }
+
+    /// The best estimate of the rate `since_last` seconds after the last report. coturn reports
+    /// once per ~4096 packets: until the next report is due (one interval) the last rate
+    /// stands; once it is overdue, less than one report's worth can have moved during the
+    /// silence, so the rate is at most that over the silence. The estimate decays instead of
+    /// freezing a stale rate on screen.
+    pub fn rate_after(&self, since_last: f64) -> Option<Rate> {
+        let r = self.last()?;
+        if r.span_ms == 0 {
+            return None;
+        }
+        let secs = r.span_secs().max(since_last);
+        Some(Rate {
+            rx: f64::from(r.rcvb) / secs,
+            tx: f64::from(r.sentb) / secs,
+        })
+    }
+
+    /// Add this series, spread evenly over each report's interval, into `buckets` of
+    /// `bucket_ds` each, the last one ending at `end`. A bucket no report covers stays `None`:
+    /// "no data" is not "zero traffic".
+    pub fn add_into(&self, buckets: &mut [Option<f64>], end: Ds, bucket_ds: Ds) {
+        let n = buckets.len() as u64;
+        if n == 0 || bucket_ds == 0 {
+            return;
+        }
+        let bucket = u64::from(bucket_ds);
+        let window_start = u64::from(end).saturating_sub(n * bucket);
+        for r in self.reports.iter().rev() {
+            let Some(start) = r.start() else { continue };
+            let (start, stop) = (u64::from(start), u64::from(r.end));
+            if stop <= window_start {
+                break;
+            }
+            let per_ds = r.bytes() as f64 / (stop - start) as f64;
+            let mut t = start.max(window_start);
+            let stop = stop.min(u64::from(end));
+            while t < stop {
+                let i = (t - window_start) / bucket;
+                let bucket_end = window_start + (i + 1) * bucket;
+                let upto = bucket_end.min(stop);
+                let slot = &mut buckets[i as usize];
+                // bytes per second in the bucket
+                *slot =
+                    Some(slot.unwrap_or(0.0) + per_ds * (upto - t) as f64 * 10.0 / bucket as f64);
+                t = upto;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `span` in deciseconds, like `end`, to keep the tests readable.
+    fn rep(end: Ds, span: Ds, rcvb: u32, sentb: u32) -> Report {
+        Report {
+            end,
+            span_ms: span * 100,
+            rcvb,
+            sentb,
+        }
+    }
+
+    #[test]
+    fn rates_and_decay() {
+        let mut s = Series::default();
+        assert_eq!(s.rate_after(0.0), None);
+        s.push(rep(100, 0, 5000, 5000), 0);
+        assert_eq!(s.last_rate(), None, "unknown interval gives no rate");
+        s.push(rep(200, 100, 1000, 3000), 0);
+        assert_eq!(
+            s.last_rate(),
+            Some(Rate {
+                rx: 100.0,
+                tx: 300.0
+            })
+        );
+        assert_eq!(
+            s.rate_after(0.0),
+            Some(Rate {
+                rx: 100.0,
+                tx: 300.0
+            })
+        );
+        assert_eq!(
+            s.rate_after(9.0),
+            Some(Rate {
+                rx: 100.0,
+                tx: 300.0
+            }),
+            "next report not due yet"
+        );
+        // 40 s of silence after a 10 s interval: at most 1000 B over 40 s.
+        assert_eq!(s.rate_after(40.0), Some(Rate { rx: 25.0, tx: 75.0 }));
+    }
+
+    #[test]
+    fn window_drops_old_but_keeps_last() {
+        let mut s = Series::default();
+        s.push(rep(10, 10, 1, 1), 0);
+        s.push(rep(20, 10, 1, 1), 0);
+        s.push(rep(30, 10, 1, 1), 25);
+        assert_eq!(s.reports().len(), 1);
+        s.push(rep(40, 10, 1, 1), 100);
+        assert_eq!(s.reports().len(), 1);
+        assert_eq!(s.last().unwrap().end, 40);
+    }
+
+    #[test]
+    fn merge_keeps_bytes() {
+        let mut s = Series::default();
+        for i in 1..=(MAX_REPORTS as u32 + 10) {
+            s.push(rep(i * 10, 10, 7, 3), 0);
+        }
+        assert_eq!(s.reports().len(), MAX_REPORTS);
+        let total: u64 = s.reports().map(Report::bytes).sum();
+        assert_eq!(total, (MAX_REPORTS as u64 + 10) * 10);
+    }
+
+    #[test]
+    fn buckets_spread_and_leave_gaps() {
+        let mut s = Series::default();
+        // 2000 bytes over 2 s ending at t=5 s, i.e. [3 s, 5 s): 1000 B/s.
+        s.push(rep(50, 20, 1500, 500), 0);
+        let mut b = vec![None; 6];
+        // buckets of 1 s ending at t=6 s: [0,1) ... [5,6)
+        s.add_into(&mut b, 60, 10);
+        assert_eq!(b, vec![None, None, None, Some(1000.0), Some(1000.0), None]);
+        // unknown-span reports are not drawn
+        let mut s = Series::default();
+        s.push(rep(50, 0, 1500, 500), 0);
+        let mut b = vec![None; 6];
+        s.add_into(&mut b, 60, 10);
+        assert!(b.iter().all(Option::is_none));
+    }
+}

@@ -1,0 +1,282 @@
+//! Read-only views of the model at an instant: one row per allocation, user or realm, with the
+//! aggregates computed from the allocations themselves, so they can never drift from them.
+
+use super::{Allocation, Model, Rate, State, Time};
+use crate::coturn::{Counters, Leg};
+
+/// One allocation as a table shows it.
+#[derive(Clone, Debug)]
+pub struct AllocationRow<'a> {
+    pub alloc: &'a Allocation,
+    pub user_slot: u32,
+    pub realm_slot: u32,
+    pub realm: Option<&'a str>,
+    pub realm_display: &'a str,
+    pub user: &'a str,
+    pub user_display: &'a str,
+    pub state: State,
+    pub client_rate: Option<Rate>,
+    pub peer_rate: Option<Rate>,
+    /// Seconds since the last traffic report (either leg).
+    pub last_report_age: Option<f64>,
+}
+
+impl AllocationRow<'_> {
+    pub fn rate(&self, leg: Leg) -> Option<Rate> {
+        match leg {
+            Leg::Client => self.client_rate,
+            Leg::Peer => self.peer_rate,
+        }
+    }
+}
+
+/// Totals and rates over a group of allocations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Aggregate {
+    /// Live or released: the status key exists and the lifetime has not run out.
+    pub live: u32,
+    pub expired: u32,
+    pub ended: u32,
+    pub client: Counters,
+    pub peer: Counters,
+    pub client_rate: Rate,
+    pub peer_rate: Rate,
+    /// Newest traffic report of any allocation in the group (model time).
+    pub last_report: Option<Time>,
+}
+
+impl Aggregate {
+    pub fn add(&mut self, row: &AllocationRow<'_>, report_time: Option<Time>) {
+        match row.state {
+            State::Live | State::Released => self.live += 1,
+            State::Expired => self.expired += 1,
+            State::Deleted => self.ended += 1,
+        }
+        self.client.add(&row.alloc.client.sum);
+        self.peer.add(&row.alloc.peer.sum);
+        if row.state.is_open() {
+            self.client_rate.add(row.client_rate.unwrap_or_default());
+            self.peer_rate.add(row.peer_rate.unwrap_or_default());
+        }
+        if let Some(t) = report_time {
+            self.last_report = Some(self.last_report.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    pub fn merge(&mut self, other: &Aggregate) {
+        self.live += other.live;
+        self.expired += other.expired;
+        self.ended += other.ended;
+        self.client.add(&other.client);
+        self.peer.add(&other.peer);
+        self.client_rate.add(other.client_rate);
+        self.peer_rate.add(other.peer_rate);
+        self.last_report = match (self.last_report, other.last_report) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    pub fn allocations(&self) -> u32 {
+        self.live + self.expired + self.ended
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct UserRow<'a> {
+    pub slot: u32,
+    pub realm_slot: u32,
+    pub realm: Option<&'a str>,
+    pub realm_display: &'a str,
+    pub user: &'a str,
+    pub user_display: &'a str,
+    pub agg: Aggregate,
+}
+
+#[derive(Clone, Debug)]
+pub struct RealmRow<'a> {
+    pub slot: u32,
+    pub realm: Option<&'a str>,
+    pub realm_display: &'a str,
+    pub users: u32,
+    pub agg: Aggregate,
+}
+
+/// What the header shows about everything at once.
+#[derive(Clone, Debug, Default)]
+pub struct Totals {
+    pub agg: Aggregate,
+    pub users: u32,
+    pub realms: u32,
+}
+
+impl Model {
+    pub fn allocation_row<'a>(&'a self, a: &'a Allocation, now: Time) -> Option<AllocationRow<'a>> {
+        let state = a.state(now)?;
+        let user = self.user_of(a);
+        let realm = self.realm_of_user(user);
+        let last = self.report_time(a);
+        let (client_rate, peer_rate) = if state.is_open() {
+            (a.client.rate_at(now), a.peer.rate_at(now))
+        } else {
+            // It is gone: its last interval's rate is history, not a current rate.
+            (a.client.series.last_rate(), a.peer.series.last_rate())
+        };
+        Some(AllocationRow {
+            alloc: a,
+            user_slot: self.allocation_user_slot(a),
+            realm_slot: self.user_realm_slot(user),
+            realm: realm.name.as_deref(),
+            realm_display: &realm.display,
+            user: &user.name,
+            user_display: &user.display,
+            state,
+            client_rate,
+            peer_rate,
+            last_report_age: last.map(|l| (now - l).max(0.0)),
+        })
+    }
+
+    pub fn allocation_rows(&self, now: Time) -> Vec<AllocationRow<'_>> {
+        self.allocations()
+            .filter_map(|a| self.allocation_row(a, now))
+            .collect()
+    }
+
+    fn report_time(&self, a: &Allocation) -> Option<Time> {
+        match (a.client.last_report, a.peer.last_report) {
+            (Some(c), Some(p)) => Some(c.max(p)),
+            (c, p) => c.or(p),
+        }
+    }
+
+    /// One row per user that has at least one allocation.
+    pub fn user_rows(&self, now: Time) -> Vec<UserRow<'_>> {
+        let mut rows = Vec::new();
+        for (slot, user) in self.users() {
+            let mut agg = Aggregate::default();
+            let mut any = false;
+            for a in self.user_allocations(user) {
+                if let Some(row) = self.allocation_row(a, now) {
+                    agg.add(&row, self.report_time(a));
+                    any = true;
+                }
+            }
+            if !any {
+                continue;
+            }
+            let realm = self.realm_of_user(user);
+            rows.push(UserRow {
+                slot,
+                realm_slot: self.user_realm_slot(user),
+                realm: realm.name.as_deref(),
+                realm_display: &realm.display,
+                user: &user.name,
+                user_display: &user.display,
+                agg,
+            });
+        }
+        rows
+    }
+
+    /// One row per realm, from the user rows.
+    pub fn realm_rows(&self, now: Time) -> Vec<RealmRow<'_>> {
+        realm_rows_from(&self.user_rows(now))
+    }
+
+    pub fn totals(&self, now: Time) -> Totals {
+        let users = self.user_rows(now);
+        let realms = realm_rows_from(&users);
+        let mut agg = Aggregate::default();
+        for r in &realms {
+            agg.merge(&r.agg);
+        }
+        Totals {
+            agg,
+            users: users.len() as u32,
+            realms: realms.len() as u32,
+        }
+    }
+
+    /// Bytes per second of one allocation in `buckets` buckets of `bucket_secs`, ending at `now`.
+    pub fn allocation_history(
+        &self,
+        a: &Allocation,
+        leg: Leg,
+        now: Time,
+        buckets: usize,
+        bucket_secs: f64,
+    ) -> Vec<Option<f64>> {
+        let mut out = vec![None; buckets];
+        a.leg(leg)
+            .series
+            .add_into(&mut out, self.ds_at(now), bucket_ds(bucket_secs));
+        out
+    }
+
+    /// The same, summed over a user's allocations.
+    pub fn user_history(
+        &self,
+        user_slot: u32,
+        leg: Leg,
+        now: Time,
+        buckets: usize,
+        bucket_secs: f64,
+    ) -> Vec<Option<f64>> {
+        let mut out = vec![None; buckets];
+        if let Some(u) = self.user(user_slot) {
+            for a in self.user_allocations(u) {
+                a.leg(leg)
+                    .series
+                    .add_into(&mut out, self.ds_at(now), bucket_ds(bucket_secs));
+            }
+        }
+        out
+    }
+
+    /// The same, summed over a realm's users.
+    pub fn realm_history(
+        &self,
+        realm_slot: u32,
+        leg: Leg,
+        now: Time,
+        buckets: usize,
+        bucket_secs: f64,
+    ) -> Vec<Option<f64>> {
+        let mut out = vec![None; buckets];
+        if let Some((_, realm)) = self.realms().find(|(s, _)| *s == realm_slot) {
+            for (_, u) in self.realm_users(realm) {
+                for a in self.user_allocations(u) {
+                    a.leg(leg)
+                        .series
+                        .add_into(&mut out, self.ds_at(now), bucket_ds(bucket_secs));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn bucket_ds(secs: f64) -> u32 {
+    ((secs * 10.0).round() as u32).max(1)
+}
+
+fn realm_rows_from<'a>(users: &[UserRow<'a>]) -> Vec<RealmRow<'a>> {
+    let mut rows: Vec<RealmRow<'a>> = Vec::new();
+    let mut by_slot: rustc_hash::FxHashMap<u32, usize> = Default::default();
+    for u in users {
+        let i = *by_slot.entry(u.realm_slot).or_insert_with(|| {
+            rows.push(RealmRow {
+                slot: u.realm_slot,
+                realm: u.realm,
+                realm_display: u.realm_display,
+                users: 0,
+                agg: Aggregate::default(),
+            });
+            rows.len() - 1
+        });
+        rows[i].users += 1;
+        rows[i].agg.merge(&u.agg);
+    }
+    rows
+}

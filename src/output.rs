@@ -1,0 +1,229 @@
+//! Headless output: the model's state at an instant as JSON (the contract scripts rely on).
+
+use serde::{Deserialize, Serialize};
+
+use crate::coturn::{Counters, Leg};
+use crate::model::view::Aggregate;
+use crate::model::{EventCounters, Model, Rate, State, Time};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The instant this state is true at (seconds since the Unix epoch).
+    pub at: Time,
+    pub allocations: Vec<AllocationOut>,
+    pub users: Vec<UserOut>,
+    pub realms: Vec<RealmOut>,
+    pub counters: CountersOut,
+    pub endpoints: Vec<EndpointOut>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LegTotals {
+    pub client: Option<Counters>,
+    pub peer: Option<Counters>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RatesOut {
+    pub client_rx: Option<f64>,
+    pub client_tx: Option<f64>,
+    pub peer_rx: Option<f64>,
+    pub peer_tx: Option<f64>,
+}
+
+impl RatesOut {
+    fn new(client: Option<Rate>, peer: Option<Rate>) -> Self {
+        RatesOut {
+            client_rx: client.map(|r| round2(r.rx)),
+            client_tx: client.map(|r| round2(r.tx)),
+            peer_rx: peer.map(|r| round2(r.rx)),
+            peer_tx: peer.map(|r| round2(r.tx)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AllocationOut {
+    pub endpoint: String,
+    pub realm: Option<String>,
+    pub user: String,
+    pub id: String,
+    pub state: State,
+    pub transport: Option<String>,
+    pub local: Option<String>,
+    pub remote: Option<String>,
+    pub ssl: Option<String>,
+    pub cipher: Option<String>,
+    pub lifetime_s: Option<u32>,
+    /// Seconds left before the lifetime runs out (negative when expired); null when unknown.
+    pub lifetime_left_s: Option<f64>,
+    /// True for seeded rows: the expiry is at most this, not exactly this.
+    pub expiry_is_upper_bound: bool,
+    pub seeded: bool,
+    pub first_seen: Option<Time>,
+    pub ended_at: Option<Time>,
+    pub client: Counters,
+    pub peer: Counters,
+    pub total: Option<LegTotals>,
+    /// `total_traffic` arrived and differs from the sum of the deltas seen.
+    pub totals_mismatch: bool,
+    /// Bytes per second, rx/tx from the server's point of view; null before a usable report.
+    pub rates: RatesOut,
+    pub last_report_age_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserOut {
+    pub realm: Option<String>,
+    pub user: String,
+    pub allocations_live: u32,
+    pub allocations_expired: u32,
+    pub allocations_ended: u32,
+    pub client: Counters,
+    pub peer: Counters,
+    pub rates: RatesOut,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RealmOut {
+    pub realm: Option<String>,
+    pub users: u32,
+    pub allocations_live: u32,
+    pub allocations_expired: u32,
+    pub allocations_ended: u32,
+    pub client: Counters,
+    pub peer: Counters,
+    pub rates: RatesOut,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CountersOut {
+    pub events: u64,
+    pub malformed: u64,
+    pub unknown: u64,
+    pub sessions_without_allocation: u64,
+    pub seeded: u64,
+    pub gaps: u64,
+}
+
+impl From<&EventCounters> for CountersOut {
+    fn from(c: &EventCounters) -> Self {
+        CountersOut {
+            events: c.events,
+            malformed: c.malformed,
+            unknown: c.unknown,
+            sessions_without_allocation: c.sessions_without_allocation,
+            seeded: c.seeded,
+            gaps: c.gaps,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndpointOut {
+    pub label: String,
+    pub events: u64,
+    pub gaps: u64,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn agg_rates(a: &Aggregate) -> RatesOut {
+    RatesOut::new(Some(a.client_rate), Some(a.peer_rate))
+}
+
+/// The model's state at `now`, sorted so that equal states give equal output.
+pub fn snapshot(model: &Model, now: Time) -> Snapshot {
+    let mut allocations: Vec<AllocationOut> = model
+        .allocation_rows(now)
+        .into_iter()
+        .map(|row| {
+            let a = row.alloc;
+            let atom = |x| model.atom(x).map(str::to_owned);
+            AllocationOut {
+                endpoint: model
+                    .endpoint(a.endpoint)
+                    .map_or_else(String::new, |e| e.label.clone()),
+                realm: row.realm.map(str::to_owned),
+                user: row.user.to_owned(),
+                id: a.id.to_string(),
+                state: row.state,
+                transport: atom(a.transport),
+                local: atom(a.local),
+                remote: a.remote.as_deref().map(str::to_owned),
+                ssl: atom(a.ssl),
+                cipher: atom(a.cipher),
+                lifetime_s: a.lifetime,
+                lifetime_left_s: a.lifetime_left(now).map(round2),
+                expiry_is_upper_bound: a.expiry_is_upper_bound,
+                seeded: a.seeded_at.is_some(),
+                first_seen: a.first_seen,
+                ended_at: a.ended_at,
+                client: a.client.sum,
+                peer: a.peer.sum,
+                total: a.total.as_ref().map(|_| LegTotals {
+                    client: a.total_of(Leg::Client),
+                    peer: a.total_of(Leg::Peer),
+                }),
+                totals_mismatch: a.totals_mismatch(),
+                rates: RatesOut::new(row.client_rate, row.peer_rate),
+                last_report_age_s: row.last_report_age,
+            }
+        })
+        .collect();
+    allocations.sort_by(|a, b| {
+        (&a.endpoint, &a.realm, &a.user, &a.id).cmp(&(&b.endpoint, &b.realm, &b.user, &b.id))
+    });
+
+    let user_rows = model.user_rows(now);
+    let mut users: Vec<UserOut> = user_rows
+        .iter()
+        .map(|u| UserOut {
+            realm: u.realm.map(str::to_owned),
+            user: u.user.to_owned(),
+            allocations_live: u.agg.live,
+            allocations_expired: u.agg.expired,
+            allocations_ended: u.agg.ended,
+            client: u.agg.client,
+            peer: u.agg.peer,
+            rates: agg_rates(&u.agg),
+        })
+        .collect();
+    users.sort_by(|a, b| (&a.realm, &a.user).cmp(&(&b.realm, &b.user)));
+
+    let mut realms: Vec<RealmOut> = model
+        .realm_rows(now)
+        .into_iter()
+        .map(|r| RealmOut {
+            realm: r.realm.map(str::to_owned),
+            users: r.users,
+            allocations_live: r.agg.live,
+            allocations_expired: r.agg.expired,
+            allocations_ended: r.agg.ended,
+            client: r.agg.client,
+            peer: r.agg.peer,
+            rates: agg_rates(&r.agg),
+        })
+        .collect();
+    realms.sort_by(|a, b| a.realm.cmp(&b.realm));
+
+    let endpoints = model
+        .endpoints()
+        .iter()
+        .map(|e| EndpointOut {
+            label: e.label.clone(),
+            events: e.events,
+            gaps: e.gaps,
+        })
+        .collect();
+    Snapshot {
+        at: now,
+        allocations,
+        users,
+        realms,
+        counters: (&model.counters).into(),
+        endpoints,
+    }
+}

@@ -1,0 +1,82 @@
+//! Event sources. Each produces the same stream of [`SourceEvent`]s, stamped with the time the
+//! message was received (live) or captured (replay), so the model cannot tell them apart.
+
+pub mod replay;
+
+use crate::model::{ConnectionState, EndpointId, Model, Time};
+
+/// What a source tells the model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceEvent {
+    /// One published message, exactly as Redis delivered it.
+    Message {
+        endpoint: EndpointId,
+        at: Time,
+        channel: String,
+        payload: Vec<u8>,
+    },
+    /// A (re)seed from the status keys starts.
+    SeedBegin { endpoint: EndpointId, at: Time },
+    /// A batch of status keys and their values (SCAN + MGET).
+    SeedBatch {
+        endpoint: EndpointId,
+        at: Time,
+        entries: Vec<(String, Vec<u8>)>,
+    },
+    /// The seed is complete: open allocations of this endpoint not seen in it have ended.
+    SeedEnd { endpoint: EndpointId, at: Time },
+    /// The connection changed state (connected, reconnecting, auth failed, ...).
+    Connection {
+        endpoint: EndpointId,
+        at: Time,
+        state: ConnectionState,
+    },
+    /// The subscription was down until `to`: whatever was published meanwhile is lost.
+    Gap { endpoint: EndpointId, to: Time },
+    /// The source has nothing more to say (end of a replay).
+    Finished { endpoint: EndpointId, at: Time },
+}
+
+impl SourceEvent {
+    pub fn at(&self) -> Time {
+        match self {
+            SourceEvent::Message { at, .. }
+            | SourceEvent::SeedBegin { at, .. }
+            | SourceEvent::SeedBatch { at, .. }
+            | SourceEvent::SeedEnd { at, .. }
+            | SourceEvent::Connection { at, .. }
+            | SourceEvent::Finished { at, .. } => *at,
+            SourceEvent::Gap { to, .. } => *to,
+        }
+    }
+
+    /// Feed this event to the model.
+    pub fn apply_to(&self, model: &mut Model) {
+        match self {
+            SourceEvent::Message {
+                endpoint,
+                at,
+                channel,
+                payload,
+            } => model.apply_raw(*endpoint, *at, channel, payload),
+            SourceEvent::SeedBegin { endpoint, .. } => model.begin_seed(*endpoint),
+            SourceEvent::SeedBatch {
+                endpoint,
+                at,
+                entries,
+            } => {
+                for (key, value) in entries {
+                    model.seed_status(*endpoint, *at, key, value);
+                }
+            }
+            SourceEvent::SeedEnd { endpoint, at } => model.end_seed(*endpoint, *at),
+            SourceEvent::Connection {
+                endpoint,
+                at,
+                state,
+            } => model.set_connection(*endpoint, *at, state.clone()),
+            SourceEvent::Gap { endpoint, to } => model.mark_gap(*endpoint, *to),
+            SourceEvent::Finished { .. } => {}
+        }
+    }
+}

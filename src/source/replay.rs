@@ -1,0 +1,138 @@
+//! Replays a capture file into the same event stream the live source produces, keeping the
+//! captured timestamps: at real speed, N times faster, or as fast as the consumer takes them.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::SourceEvent;
+use crate::capture::Record;
+use crate::model::{EndpointId, Model};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Speed {
+    /// Multiply the captured gaps by `1 / factor` (1.0 = real time).
+    Factor(f64),
+    /// No waiting at all.
+    Max,
+}
+
+impl std::str::FromStr for Speed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("max") {
+            return Ok(Speed::Max);
+        }
+        // "10x" reads naturally as a speed
+        match s.strip_suffix(['x', 'X']).unwrap_or(s).parse::<f64>() {
+            Ok(f) if f.is_finite() && f > 0.0 => Ok(Speed::Factor(f)),
+            _ => Err(format!(
+                "speed must be a positive number (e.g. 1, 10, 0.5) or 'max', not '{s}'"
+            )),
+        }
+    }
+}
+
+impl Speed {
+    /// Wall-clock delay from the first record to a record `captured_offset` seconds later.
+    pub fn delay(self, captured_offset: f64) -> Duration {
+        match self {
+            Speed::Max => Duration::ZERO,
+            Speed::Factor(f) => Duration::from_secs_f64((captured_offset / f).max(0.0)),
+        }
+    }
+}
+
+pub fn event_of(endpoint: EndpointId, r: &Record) -> SourceEvent {
+    SourceEvent::Message {
+        endpoint,
+        at: r.epoch,
+        channel: r.channel.clone(),
+        payload: r.message.clone(),
+    }
+}
+
+/// Apply a whole capture at once. Returns the capture time of the last record: the instant at
+/// which the resulting state is true.
+pub fn apply_all(model: &mut Model, endpoint: EndpointId, records: &[Record]) -> f64 {
+    let mut last_evict = records.first().map_or(0.0, |r| r.epoch);
+    for r in records {
+        // Evict on the captured clock, once a captured second, as the live loop does on its tick.
+        if r.epoch - last_evict >= 1.0 {
+            model.evict(r.epoch);
+            last_evict = r.epoch;
+        }
+        model.apply_raw(endpoint, r.epoch, &r.channel, &r.message);
+    }
+    let end = records.last().map_or(0.0, |r| r.epoch);
+    model.evict(end);
+    end
+}
+
+/// Send the records into `tx` on the captured schedule. Ends with [`SourceEvent::Finished`].
+/// Stops early if the receiver is gone.
+pub async fn run(
+    records: Vec<Record>,
+    endpoint: EndpointId,
+    speed: Speed,
+    tx: mpsc::Sender<SourceEvent>,
+) {
+    let Some(first) = records.first().map(|r| r.epoch) else {
+        return;
+    };
+    let start = tokio::time::Instant::now();
+    let mut last = first;
+    for r in &records {
+        let due = start + speed.delay(r.epoch - first);
+        if due > tokio::time::Instant::now() {
+            tokio::time::sleep_until(due).await;
+        }
+        last = r.epoch;
+        if tx.send(event_of(endpoint, r)).await.is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(SourceEvent::Finished { endpoint, at: last }).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_speed() {
+        assert_eq!("max".parse::<Speed>(), Ok(Speed::Max));
+        assert_eq!("10x".parse::<Speed>(), Ok(Speed::Factor(10.0)));
+        assert_eq!("0.5".parse::<Speed>(), Ok(Speed::Factor(0.5)));
+        assert!("0".parse::<Speed>().is_err());
+        assert!("fast".parse::<Speed>().is_err());
+        assert_eq!(Speed::Factor(2.0).delay(3.0), Duration::from_millis(1500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keeps_the_captured_schedule() {
+        let rec = |epoch: f64| Record {
+            t_rel: 0.0,
+            epoch,
+            pattern: "turn/*".into(),
+            channel: "c".into(),
+            message: b"m".to_vec(),
+        };
+        let (tx, mut rx) = mpsc::channel(16);
+        let start = tokio::time::Instant::now();
+        tokio::spawn(run(
+            vec![rec(100.0), rec(104.0)],
+            EndpointId(0),
+            Speed::Factor(2.0),
+            tx,
+        ));
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(100.0));
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(104.0));
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        assert!(matches!(
+            rx.recv().await,
+            Some(SourceEvent::Finished { .. })
+        ));
+    }
+}
