@@ -5,7 +5,7 @@
 mod series;
 pub mod view;
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
@@ -14,6 +14,10 @@ use crate::coturn::{
 };
 use crate::sanitize::sanitize;
 pub use series::{Ds, Rate, Report, Series};
+
+/// Names from the network key these maps: a seeded hasher keeps them fast without letting a
+/// publisher pick colliding names.
+type StrMap<V> = std::collections::HashMap<Box<str>, V, foldhash::fast::RandomState>;
 
 /// Seconds since the Unix epoch.
 pub type Time = f64;
@@ -129,7 +133,7 @@ pub struct Atom(u32);
 #[derive(Default, Debug)]
 struct Atoms {
     list: Vec<Box<str>>,
-    map: HashMap<Box<str>, u32>,
+    map: StrMap<u32>,
 }
 
 /// Values of these fields come from coturn's own configuration, so a few hundred distinct
@@ -199,6 +203,7 @@ pub struct Allocation {
     pub endpoint: EndpointId,
     pub id: AllocationId,
     user: u32,
+    name_hash: u64,
     phase: Phase,
     pub transport: Option<Atom>,
     pub local: Option<Atom>,
@@ -233,6 +238,7 @@ impl Allocation {
             endpoint,
             id,
             user,
+            name_hash: 0,
             phase: Phase::NoStatus,
             transport: None,
             local: None,
@@ -339,7 +345,7 @@ pub struct Realm {
     /// `None` for realm-less servers.
     pub name: Option<Box<str>>,
     pub display: Box<str>,
-    users: HashMap<Box<str>, u32>,
+    users: StrMap<u32>,
 }
 
 /// Counters the header shows.
@@ -372,16 +378,22 @@ pub struct Model {
     endpoints: Vec<Endpoint>,
     allocations: Vec<Option<Allocation>>,
     free_allocations: Vec<u32>,
-    index: FxHashMap<(EndpointId, u32, AllocationId), u32>,
+    /// (endpoint, hash of realm + user, id) -> slot: a known allocation is found with one lookup
+    /// of fixed-size keys, without touching the realm and user maps.
+    index: FxHashMap<(EndpointId, u64, AllocationId), u32>,
+    name_hasher: foldhash::fast::RandomState,
     users: Vec<Option<User>>,
     free_users: Vec<u32>,
     realms: Vec<Option<Realm>>,
     free_realms: Vec<u32>,
-    realm_index: HashMap<Box<str>, u32>,
+    realm_index: StrMap<u32>,
     realmless: Option<u32>,
     atoms: Atoms,
     pub counters: EventCounters,
-    pub bad_messages: std::collections::VecDeque<BadMessage>,
+    pub bad_messages: VecDeque<BadMessage>,
+    /// Allocations that ended (or never had a status), oldest first, with the instant they were
+    /// queued: eviction pops from the front instead of scanning every allocation each second.
+    gone: VecDeque<(Time, u32)>,
     last_event: Option<Time>,
 }
 
@@ -400,15 +412,17 @@ impl Model {
             allocations: Vec::new(),
             free_allocations: Vec::new(),
             index: FxHashMap::default(),
+            name_hasher: foldhash::fast::RandomState::default(),
             users: Vec::new(),
             free_users: Vec::new(),
             realms: Vec::new(),
             free_realms: Vec::new(),
-            realm_index: HashMap::new(),
+            realm_index: StrMap::default(),
             realmless: None,
             atoms: Atoms::default(),
             counters: EventCounters::default(),
-            bad_messages: std::collections::VecDeque::new(),
+            bad_messages: VecDeque::new(),
+            gone: VecDeque::new(),
             last_event: None,
         }
     }
@@ -513,9 +527,8 @@ impl Model {
         }
         let now = self.ds(at);
         let ch = &msg.channel;
-        let user = self.user_slot(ch.realm, ch.user);
         let fresh_allocation = matches!(msg.payload, Payload::Status(Status::New(_)));
-        let slot = self.allocation_slot(endpoint, user, ch.id, at, fresh_allocation);
+        let slot = self.allocation_slot(endpoint, ch.realm, ch.user, ch.id, at, fresh_allocation);
         let window_start = now.saturating_sub((self.config.history_window * 10.0) as Ds);
         let gap_until = self
             .endpoints
@@ -543,6 +556,7 @@ impl Model {
                         if a.phase != Phase::Deleted {
                             a.phase = Phase::Deleted;
                             a.ended_at = Some(at);
+                            self.gone.push_back((at, slot));
                         }
                         a.log(now, StatusLogKind::Deleted, None);
                         None
@@ -580,8 +594,11 @@ impl Model {
                     },
                     window_start,
                 );
-                if no_status && leg == Leg::Client && leg_stats.reports == 1 {
+                if no_status && a.client.reports + a.peer.reports == 1 {
+                    // Its first word is traffic: a session without an allocation (so far). If no
+                    // status ever comes it is evicted like an ended allocation.
                     self.counters.sessions_without_allocation += 1;
+                    self.gone.push_back((at, slot));
                 }
             }
             Payload::TotalTraffic(leg, total) => {
@@ -591,6 +608,7 @@ impl Model {
                     // A total only follows `deleted`: we missed the status, but it did end.
                     a.phase = Phase::Deleted;
                     a.ended_at = Some(at);
+                    self.gone.push_back((at, slot));
                 }
             }
         }
@@ -677,8 +695,7 @@ impl Model {
             .endpoints
             .get(usize::from(endpoint.0))
             .map_or(0, |e| e.seed_generation);
-        let user = self.user_slot(ch.realm, ch.user);
-        let slot = self.allocation_slot(endpoint, user, ch.id, at, false);
+        let slot = self.allocation_slot(endpoint, ch.realm, ch.user, ch.id, at, false);
         let Some(a) = self.allocations[slot as usize].as_mut() else {
             return;
         };
@@ -711,7 +728,8 @@ impl Model {
             return;
         };
         let now = self.ds(at);
-        for a in self.allocations.iter_mut().flatten() {
+        for (slot, a) in self.allocations.iter_mut().enumerate() {
+            let Some(a) = a else { continue };
             if a.endpoint == endpoint
                 && matches!(a.phase, Phase::Live | Phase::Released)
                 && a.seed_generation != generation
@@ -720,6 +738,7 @@ impl Model {
                 a.ended_at = Some(at);
                 a.ended_unseen = true;
                 a.log(now, StatusLogKind::VanishedDuringGap, None);
+                self.gone.push_back((at, slot as u32));
             }
         }
     }
@@ -756,20 +775,25 @@ impl Model {
     /// never got a status, then users and realms with nothing left. Call it once a second.
     pub fn evict(&mut self, now: Time) {
         let retention = self.config.retention;
-        let mut doomed = Vec::new();
-        for (slot, a) in self.allocations.iter().enumerate() {
-            let Some(a) = a else { continue };
+        while let Some(&(queued, slot)) = self.gone.front() {
+            if now - queued <= retention {
+                break;
+            }
+            self.gone.pop_front();
+            let Some(a) = self.allocations.get(slot as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            // The queue entry may be stale: the slot was reused, or the session kept talking.
             let gone_since = match a.phase {
                 Phase::Deleted => a.ended_at,
                 Phase::NoStatus => Some(a.last_event),
                 Phase::Live | Phase::Released => None,
             };
-            if gone_since.is_some_and(|t| now - t > retention) {
-                doomed.push(slot as u32);
+            match gone_since {
+                Some(t) if now - t > retention => self.remove_allocation(slot),
+                Some(t) if t > queued => self.gone.push_back((t, slot)),
+                _ => {}
             }
-        }
-        for slot in doomed {
-            self.remove_allocation(slot);
         }
     }
 
@@ -778,7 +802,7 @@ impl Model {
             return;
         };
         self.free_allocations.push(slot);
-        let key = (a.endpoint, a.user, a.id);
+        let key = (a.endpoint, a.name_hash, a.id);
         if self.index.get(&key) == Some(&slot) {
             self.index.remove(&key);
         }
@@ -828,7 +852,7 @@ impl Model {
         let value = Realm {
             name: realm.map(Into::into),
             display: realm.map_or_else(|| "(no realm)".into(), |r| sanitize(r).into()),
-            users: HashMap::new(),
+            users: StrMap::default(),
         };
         let slot = insert_slot(&mut self.realms, &mut self.free_realms, value);
         match realm {
@@ -866,12 +890,16 @@ impl Model {
     fn allocation_slot(
         &mut self,
         endpoint: EndpointId,
-        user: u32,
+        realm: Option<&str>,
+        user_name: &str,
         id: AllocationId,
         at: Time,
         fresh: bool,
     ) -> u32 {
-        let key = (endpoint, user, id);
+        use std::hash::BuildHasher;
+        // A collision needs the same id and the same seeded 64-bit hash of another realm+user.
+        let name_hash = self.name_hasher.hash_one((realm, user_name));
+        let key = (endpoint, name_hash, id);
         if let Some(&slot) = self.index.get(&key) {
             let reusable = !fresh
                 || self.allocations[slot as usize]
@@ -881,10 +909,13 @@ impl Model {
                 return slot;
             }
         }
+        let user = self.user_slot(realm, user_name);
+        let mut allocation = Allocation::new(endpoint, id, user, at);
+        allocation.name_hash = name_hash;
         let slot = insert_slot(
             &mut self.allocations,
             &mut self.free_allocations,
-            Allocation::new(endpoint, id, user, at),
+            allocation,
         );
         self.index.insert(key, slot);
         if let Some(u) = self.users[user as usize].as_mut() {
@@ -938,6 +969,11 @@ impl Model {
             .filter_map(|(i, u)| u.as_ref().map(|u| (i as u32, u)))
     }
 
+    /// One past the highest user slot: the length of a per-user table.
+    pub fn user_slots(&self) -> usize {
+        self.users.len()
+    }
+
     pub fn user(&self, slot: u32) -> Option<&User> {
         self.users.get(slot as usize).and_then(Option::as_ref)
     }
@@ -983,7 +1019,7 @@ impl Model {
             .map(Allocation::heap_bytes)
             .sum();
         let index = self.index.capacity()
-            * (std::mem::size_of::<((EndpointId, u32, AllocationId), u32)>() + 1);
+            * (std::mem::size_of::<((EndpointId, u64, AllocationId), u32)>() + 1);
         let users: usize = self.users.capacity() * std::mem::size_of::<Option<User>>()
             + self
                 .users

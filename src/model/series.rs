@@ -53,9 +53,12 @@ impl Rate {
     }
 }
 
-/// A heavy hitter reports many times a second; past this many kept reports the two oldest are
-/// merged, so memory stays bounded whatever the traffic.
-const MAX_REPORTS: usize = 512;
+/// At most this many reports are kept per leg. Past it, the two adjacent reports that together
+/// cover the least time are merged (never the newest, which carries the current rate, and never
+/// across a gap): recent history stays report-exact, older history gets coarser, and memory per
+/// allocation is bounded whatever its traffic. 16 reports of a 10-minute window is finer than a
+/// sparkline cell.
+const MAX_REPORTS: usize = 16;
 
 #[derive(Clone, Debug, Default)]
 pub struct Series {
@@ -64,26 +67,51 @@ pub struct Series {
 
 impl Series {
     pub fn push(&mut self, report: Report, keep_after: Ds) {
+        if self.reports.len() >= MAX_REPORTS {
+            // Only a full series is trimmed: the cap already bounds memory, queries skip what is
+            // outside the window, and reading the oldest report on every push is a cache miss.
+            // The newest report is never dropped: it carries the rate.
+            while self.reports.len() > 1 && self.reports.front().is_some_and(|r| r.end < keep_after)
+            {
+                self.reports.pop_front();
+            }
+            if self.reports.len() >= MAX_REPORTS {
+                self.merge_one();
+            }
+        }
+        if self.reports.len() == self.reports.capacity() {
+            // Grow 4, 8, 16 exactly: doubling would leave half of a 32-slot buffer unused.
+            let want = (self.reports.capacity() * 2).clamp(4, MAX_REPORTS);
+            self.reports.reserve_exact(want - self.reports.len());
+        }
         self.reports.push_back(report);
-        // Keep the newest report even when it is older than the window: it carries the rate.
-        while self.reports.len() > 1 && self.reports.front().is_some_and(|r| r.end < keep_after) {
-            self.reports.pop_front();
-        }
-        if self.reports.len() > MAX_REPORTS
-            && let (Some(a), Some(b)) = (self.reports.pop_front(), self.reports.pop_front())
-        {
-            let span_ms = if a.span_ms > 0 && b.span_ms > 0 {
-                a.span_ms.saturating_add(b.span_ms)
-            } else {
-                0
-            };
-            self.reports.push_front(Report {
-                end: b.end,
-                span_ms,
-                rcvb: a.rcvb.saturating_add(b.rcvb),
-                sentb: a.sentb.saturating_add(b.sentb),
+    }
+
+    fn merge_one(&mut self) {
+        let n = self.reports.len();
+        let best = (0..n.saturating_sub(2))
+            .filter(|&i| self.reports[i + 1].span_ms > 0)
+            .min_by_key(|&i| {
+                u64::from(self.reports[i].span_ms) + u64::from(self.reports[i + 1].span_ms)
             });
-        }
+        let Some(i) = best else {
+            // Only gaps to merge across: drop the oldest (its bytes stay in the totals).
+            self.reports.pop_front();
+            return;
+        };
+        let (a, b) = (self.reports[i], self.reports[i + 1]);
+        let span_ms = if a.span_ms > 0 {
+            a.span_ms.saturating_add(b.span_ms)
+        } else {
+            0
+        };
+        self.reports[i + 1] = Report {
+            end: b.end,
+            span_ms,
+            rcvb: a.rcvb.saturating_add(b.rcvb),
+            sentb: a.sentb.saturating_add(b.sentb),
+        };
+        self.reports.remove(i);
     }
 
     pub fn last(&self) -> Option<&Report> {
@@ -207,26 +235,47 @@ mod tests {
     }
 
     #[test]
-    fn window_drops_old_but_keeps_last() {
+    fn a_full_series_drops_what_left_the_window_before_merging() {
         let mut s = Series::default();
-        s.push(rep(10, 10, 1, 1), 0);
-        s.push(rep(20, 10, 1, 1), 0);
-        s.push(rep(30, 10, 1, 1), 25);
-        assert_eq!(s.reports().len(), 1);
-        s.push(rep(40, 10, 1, 1), 100);
-        assert_eq!(s.reports().len(), 1);
-        assert_eq!(s.last().unwrap().end, 40);
+        for i in 1..=MAX_REPORTS as u32 {
+            s.push(rep(i * 10, 10, 1, 1), 0);
+        }
+        // Everything but the newest is outside the window: dropped, not merged.
+        s.push(rep(1000, 10, 1, 1), 500);
+        assert_eq!(
+            s.reports().map(|r| r.end).collect::<Vec<_>>(),
+            vec![MAX_REPORTS as u32 * 10, 1000]
+        );
     }
 
     #[test]
-    fn merge_keeps_bytes() {
+    fn merge_keeps_bytes_coverage_and_the_newest_report() {
         let mut s = Series::default();
-        for i in 1..=(MAX_REPORTS as u32 + 10) {
+        for i in 1..=(MAX_REPORTS as u32 + 40) {
             s.push(rep(i * 10, 10, 7, 3), 0);
+            assert!(s.reports.capacity() <= MAX_REPORTS);
         }
         assert_eq!(s.reports().len(), MAX_REPORTS);
         let total: u64 = s.reports().map(Report::bytes).sum();
-        assert_eq!(total, (MAX_REPORTS as u64 + 10) * 10);
+        assert_eq!(total, (MAX_REPORTS as u64 + 40) * 10);
+        // Contiguous coverage from the first report's start to the last end.
+        let spans: u64 = s.reports().map(|r| u64::from(r.span_ms)).sum();
+        assert_eq!(spans, (MAX_REPORTS as u64 + 40) * 1000);
+        assert_eq!(
+            s.last(),
+            Some(&rep((MAX_REPORTS as u32 + 40) * 10, 10, 7, 3))
+        );
+    }
+
+    #[test]
+    fn merge_never_spans_a_gap() {
+        let mut s = Series::default();
+        for i in 1..=(MAX_REPORTS as u32 + 5) {
+            // every report after the first starts after a gap
+            s.push(rep(i * 10, if i == 1 { 10 } else { 0 }, 1, 1), 0);
+        }
+        assert_eq!(s.reports().len(), MAX_REPORTS);
+        assert!(s.reports().skip(1).all(|r| r.span_ms == 0));
     }
 
     #[test]

@@ -150,33 +150,34 @@ impl Model {
         }
     }
 
-    /// One row per user that has at least one allocation.
+    /// One row per user that has at least one allocation: one pass over the allocations,
+    /// grouped by user slot (no hashing).
     pub fn user_rows(&self, now: Time) -> Vec<UserRow<'_>> {
-        let mut rows = Vec::new();
-        for (slot, user) in self.users() {
-            let mut agg = Aggregate::default();
-            let mut any = false;
-            for a in self.user_allocations(user) {
-                if let Some(row) = self.allocation_row(a, now) {
-                    agg.add(&row, self.report_time(a));
-                    any = true;
-                }
+        let mut aggs: Vec<Option<Aggregate>> = vec![None; self.user_slots()];
+        for a in self.allocations() {
+            if let Some(row) = self.allocation_row(a, now) {
+                aggs[row.user_slot as usize]
+                    .get_or_insert_with(Aggregate::default)
+                    .add(&row, self.report_time(a));
             }
-            if !any {
-                continue;
-            }
-            let realm = self.realm_of_user(user);
-            rows.push(UserRow {
-                slot,
-                realm_slot: self.user_realm_slot(user),
-                realm: realm.name.as_deref(),
-                realm_display: &realm.display,
-                user: &user.name,
-                user_display: &user.display,
-                agg,
-            });
         }
-        rows
+        aggs.into_iter()
+            .enumerate()
+            .filter_map(|(slot, agg)| {
+                let agg = agg?;
+                let user = self.user(slot as u32)?;
+                let realm = self.realm_of_user(user);
+                Some(UserRow {
+                    slot: slot as u32,
+                    realm_slot: self.user_realm_slot(user),
+                    realm: realm.name.as_deref(),
+                    realm_display: &realm.display,
+                    user: &user.name,
+                    user_display: &user.display,
+                    agg,
+                })
+            })
+            .collect()
     }
 
     /// One row per realm, from the user rows.
