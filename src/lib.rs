@@ -3,9 +3,13 @@
 //! The library holds everything testable without a terminal or a Redis: the coturn message
 //! parser, the model, the capture format, and the headless output.
 
+pub mod app;
 pub mod capture;
 pub mod coturn;
+pub mod filter;
+pub mod format;
 pub mod model;
 pub mod output;
 pub mod sanitize;
 pub mod source;
+pub mod table;

@@ -1,0 +1,575 @@
+//! What each table shows: columns, cells, sort keys and filter fields of allocation, user and
+//! realm rows (pure). The TUI and the headless `--once` table/CSV both use this, so they show
+//! exactly the same rows and columns.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use crate::coturn::Leg;
+use crate::filter::{Filter, Filterable, NumField, TextField};
+use crate::format::{self, RateUnits};
+use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
+use crate::model::{Model, State, Time};
+
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TableKind {
+    Allocations,
+    Users,
+    Realms,
+}
+
+impl TableKind {
+    pub const ALL: [TableKind; 3] = [TableKind::Allocations, TableKind::Users, TableKind::Realms];
+    pub fn title(self) -> &'static str {
+        match self {
+            TableKind::Allocations => "Allocations",
+            TableKind::Users => "Users",
+            TableKind::Realms => "Realms",
+        }
+    }
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Every column any table can show. Names (lower-case, `-` separated) are what the config file
+/// and `--sort` use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Col {
+    User,
+    Realm,
+    Id,
+    Endpoint,
+    Type,
+    Remote,
+    Age,
+    Left,
+    State,
+    ClientRx,
+    ClientTx,
+    PeerRx,
+    PeerTx,
+    Rate,
+    Bytes,
+    ClientHistory,
+    PeerHistory,
+    LastReport,
+    Users,
+    Live,
+    Expired,
+    Ended,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ColumnSpec {
+    pub col: Col,
+    pub title: &'static str,
+    /// Preferred width; text columns may get more, sparklines take what is left.
+    pub width: u16,
+    /// 0 is never dropped; higher numbers are dropped first on narrow terminals.
+    pub priority: u8,
+    pub right: bool,
+}
+
+const fn c(col: Col, title: &'static str, width: u16, priority: u8, right: bool) -> ColumnSpec {
+    ColumnSpec {
+        col,
+        title,
+        width,
+        priority,
+        right,
+    }
+}
+
+const ALLOCATION_COLUMNS: &[ColumnSpec] = &[
+    c(Col::User, "USER", 16, 0, false),
+    c(Col::Realm, "REALM", 12, 4, false),
+    c(Col::Id, "ID", 9, 5, false),
+    c(Col::Endpoint, "SERVER", 14, 6, false),
+    c(Col::Type, "TYPE", 7, 5, false),
+    c(Col::Remote, "REMOTE", 21, 6, false),
+    c(Col::Age, "AGE", 6, 7, true),
+    c(Col::Left, "LEFT", 6, 1, true),
+    c(Col::State, "STATE", 9, 0, false),
+    c(Col::ClientRx, "CLI RX", 9, 2, true),
+    c(Col::ClientTx, "CLI TX", 9, 2, true),
+    c(Col::PeerRx, "PEER RX", 9, 3, true),
+    c(Col::PeerTx, "PEER TX", 9, 3, true),
+    c(Col::Bytes, "BYTES", 7, 4, true),
+    c(Col::ClientHistory, "CLIENT", 12, 8, false),
+    c(Col::PeerHistory, "PEER", 12, 9, false),
+    c(Col::LastReport, "LAST", 6, 3, true),
+];
+
+const USER_COLUMNS: &[ColumnSpec] = &[
+    c(Col::User, "USER", 18, 0, false),
+    c(Col::Realm, "REALM", 14, 3, false),
+    c(Col::Live, "LIVE", 5, 0, true),
+    c(Col::Expired, "EXP", 4, 4, true),
+    c(Col::Ended, "ENDED", 5, 5, true),
+    c(Col::ClientRx, "CLI RX", 9, 1, true),
+    c(Col::ClientTx, "CLI TX", 9, 1, true),
+    c(Col::PeerRx, "PEER RX", 9, 2, true),
+    c(Col::PeerTx, "PEER TX", 9, 2, true),
+    c(Col::Bytes, "BYTES", 7, 3, true),
+    c(Col::ClientHistory, "CLIENT", 12, 6, false),
+    c(Col::PeerHistory, "PEER", 12, 7, false),
+    c(Col::LastReport, "LAST", 6, 4, true),
+];
+
+const REALM_COLUMNS: &[ColumnSpec] = &[
+    c(Col::Realm, "REALM", 20, 0, false),
+    c(Col::Users, "USERS", 6, 1, true),
+    c(Col::Live, "LIVE", 5, 0, true),
+    c(Col::Expired, "EXP", 4, 4, true),
+    c(Col::Ended, "ENDED", 5, 5, true),
+    c(Col::ClientRx, "CLI RX", 9, 1, true),
+    c(Col::ClientTx, "CLI TX", 9, 1, true),
+    c(Col::PeerRx, "PEER RX", 9, 2, true),
+    c(Col::PeerTx, "PEER TX", 9, 2, true),
+    c(Col::Bytes, "BYTES", 7, 3, true),
+    c(Col::ClientHistory, "CLIENT", 12, 6, false),
+    c(Col::PeerHistory, "PEER", 12, 7, false),
+    c(Col::LastReport, "LAST", 6, 4, true),
+];
+
+pub fn columns(kind: TableKind) -> &'static [ColumnSpec] {
+    match kind {
+        TableKind::Allocations => ALLOCATION_COLUMNS,
+        TableKind::Users => USER_COLUMNS,
+        TableKind::Realms => REALM_COLUMNS,
+    }
+}
+
+pub fn column_name(col: Col) -> String {
+    serde_json::to_value(col)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+pub fn parse_column(name: &str) -> Option<Col> {
+    let name = name.trim().to_lowercase().replace('_', "-");
+    serde_json::from_value(serde_json::Value::String(name)).ok()
+}
+
+impl Col {
+    pub fn is_history(self) -> bool {
+        matches!(self, Col::ClientHistory | Col::PeerHistory)
+    }
+    pub fn leg(self) -> Option<Leg> {
+        match self {
+            Col::ClientHistory => Some(Leg::Client),
+            Col::PeerHistory => Some(Leg::Peer),
+            _ => None,
+        }
+    }
+    /// Text columns sort ascending first; numbers (rates, bytes) descending: the biggest first.
+    pub fn default_descending(self) -> bool {
+        !matches!(
+            self,
+            Col::User
+                | Col::Realm
+                | Col::Id
+                | Col::Endpoint
+                | Col::Type
+                | Col::Remote
+                | Col::State
+                | Col::Left
+        )
+    }
+}
+
+/// Which rows a table shows (drill-down narrows it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Scope {
+    #[default]
+    All,
+    Realm(u32),
+    User(u32),
+}
+
+/// A stable identity for keeping the selection on the same thing when rows move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RowKey {
+    Allocation { endpoint: u16, user: u32, id: u64 },
+    User(u32),
+    Realm(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sort {
+    pub col: Col,
+    pub descending: bool,
+}
+
+/// What a cell needs besides its row.
+pub struct Ctx<'a> {
+    pub model: &'a Model,
+    pub now: Time,
+    pub units: RateUnits,
+}
+
+/// One row of any table.
+#[derive(Clone, Debug)]
+pub enum Row<'a> {
+    Allocation(AllocationRow<'a>),
+    User(UserRow<'a>),
+    Realm(RealmRow<'a>),
+}
+
+fn state_word(s: State) -> &'static str {
+    s.as_str()
+}
+
+fn sum_rates(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+    }
+}
+
+impl<'a> Row<'a> {
+    pub fn key(&self) -> RowKey {
+        match self {
+            Row::Allocation(r) => RowKey::Allocation {
+                endpoint: r.alloc.endpoint.0,
+                user: r.user_slot,
+                id: r.alloc.id.0,
+            },
+            Row::User(u) => RowKey::User(u.slot),
+            Row::Realm(r) => RowKey::Realm(r.slot),
+        }
+    }
+
+    fn agg(&self) -> Option<&Aggregate> {
+        match self {
+            Row::Allocation(_) => None,
+            Row::User(u) => Some(&u.agg),
+            Row::Realm(r) => Some(&r.agg),
+        }
+    }
+
+    /// Rates of one direction of one leg, bytes/s.
+    pub fn rate(&self, col: Col) -> Option<f64> {
+        let pick = |r: crate::model::Rate| match col {
+            Col::ClientRx | Col::PeerRx => r.rx,
+            _ => r.tx,
+        };
+        match self {
+            Row::Allocation(a) => {
+                let leg = if matches!(col, Col::ClientRx | Col::ClientTx) {
+                    a.client_rate
+                } else {
+                    a.peer_rate
+                };
+                leg.map(pick)
+            }
+            Row::User(_) | Row::Realm(_) => {
+                let agg = self.agg()?;
+                let leg = if matches!(col, Col::ClientRx | Col::ClientTx) {
+                    agg.client_rate
+                } else {
+                    agg.peer_rate
+                };
+                Some(pick(leg))
+            }
+        }
+    }
+
+    pub fn total_rate(&self) -> Option<f64> {
+        let client = sum_rates(self.rate(Col::ClientRx), self.rate(Col::ClientTx));
+        let peer = sum_rates(self.rate(Col::PeerRx), self.rate(Col::PeerTx));
+        sum_rates(client, peer)
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        match self {
+            Row::Allocation(a) => a
+                .alloc
+                .client
+                .sum
+                .bytes()
+                .saturating_add(a.alloc.peer.sum.bytes()),
+            _ => self
+                .agg()
+                .map_or(0, |g| g.client.bytes().saturating_add(g.peer.bytes())),
+        }
+    }
+
+    pub fn last_report_age(&self, now: Time) -> Option<f64> {
+        match self {
+            Row::Allocation(a) => a.last_report_age,
+            _ => self.agg()?.last_report.map(|t| (now - t).max(0.0)),
+        }
+    }
+
+    pub fn state(&self) -> Option<State> {
+        match self {
+            Row::Allocation(a) => Some(a.state),
+            _ => None,
+        }
+    }
+
+    /// The number for numeric sorting (and the filter), if the column is numeric.
+    pub fn number(&self, col: Col, now: Time) -> Option<f64> {
+        match (self, col) {
+            (_, Col::ClientRx | Col::ClientTx | Col::PeerRx | Col::PeerTx) => self.rate(col),
+            (_, Col::Rate) => self.total_rate(),
+            (_, Col::Bytes) => Some(self.total_bytes() as f64),
+            (_, Col::LastReport) => self.last_report_age(now),
+            (Row::Allocation(a), Col::Age) => a.alloc.first_seen.map(|t| now - t),
+            (Row::Allocation(a), Col::Left) => a.alloc.lifetime_left(now),
+            (Row::Allocation(a), Col::Id) => Some(a.alloc.id.0 as f64),
+            (Row::Allocation(a), Col::ClientHistory) => a.client_rate.map(|r| r.total()),
+            (Row::Allocation(a), Col::PeerHistory) => a.peer_rate.map(|r| r.total()),
+            (Row::User(_) | Row::Realm(_), Col::ClientHistory) => {
+                sum_rates(self.rate(Col::ClientRx), self.rate(Col::ClientTx))
+            }
+            (Row::User(_) | Row::Realm(_), Col::PeerHistory) => {
+                sum_rates(self.rate(Col::PeerRx), self.rate(Col::PeerTx))
+            }
+            (_, Col::Live) => self.agg().map(|g| f64::from(g.live)),
+            (_, Col::Expired) => self.agg().map(|g| f64::from(g.expired)),
+            (_, Col::Ended) => self.agg().map(|g| f64::from(g.ended)),
+            (Row::Realm(r), Col::Users) => Some(f64::from(r.users)),
+            _ => None,
+        }
+    }
+
+    /// The text for text sorting (and display of text columns).
+    pub fn text(&self, col: Col, ctx: &Ctx<'_>) -> Option<Cow<'a, str>> {
+        Some(match (self, col) {
+            (Row::Allocation(a), Col::User) => Cow::Borrowed(a.user_display),
+            (Row::User(u), Col::User) => Cow::Borrowed(u.user_display),
+            (Row::Allocation(a), Col::Realm) => Cow::Borrowed(a.realm_display),
+            (Row::User(u), Col::Realm) => Cow::Borrowed(u.realm_display),
+            (Row::Realm(r), Col::Realm) => Cow::Borrowed(r.realm_display),
+            (Row::Allocation(a), Col::Id) => Cow::Owned(a.alloc.id.short()),
+            (Row::Allocation(a), Col::Endpoint) => Cow::Owned(
+                ctx.model
+                    .endpoint(a.alloc.endpoint)
+                    .map_or_else(String::new, |e| e.label.clone()),
+            ),
+            (Row::Allocation(a), Col::Type) => {
+                Cow::Owned(ctx.model.atom(a.alloc.transport).unwrap_or("?").to_owned())
+            }
+            (Row::Allocation(a), Col::Remote) => {
+                Cow::Owned(a.alloc.remote.as_deref().unwrap_or("?").to_owned())
+            }
+            (Row::Allocation(a), Col::State) => Cow::Borrowed(state_word(a.state)),
+            _ => return None,
+        })
+    }
+
+    /// What a cell shows (history columns are drawn by the UI, not as text).
+    pub fn cell(&self, col: Col, ctx: &Ctx<'_>) -> String {
+        if let Some(t) = self.text(col, ctx) {
+            return t.into_owned();
+        }
+        let now = ctx.now;
+        match col {
+            Col::ClientRx | Col::ClientTx | Col::PeerRx | Col::PeerTx => {
+                format::opt_rate(self.rate(col), ctx.units)
+            }
+            Col::Rate => format::opt_rate(self.total_rate(), ctx.units),
+            Col::Bytes => format::bytes(self.total_bytes()),
+            Col::LastReport => self
+                .last_report_age(now)
+                .map_or_else(|| "-".into(), format::duration),
+            Col::Age => match self {
+                // A seeded row started before we looked: its age is unknown, not zero.
+                Row::Allocation(a) => a
+                    .alloc
+                    .first_seen
+                    .map_or_else(|| "?".into(), |t| format::duration(now - t)),
+                _ => String::new(),
+            },
+            Col::Left => match self {
+                Row::Allocation(a) => match a.state {
+                    State::Live => match a.alloc.lifetime_left(now) {
+                        Some(left) if a.alloc.expiry_is_upper_bound => {
+                            format!("≤{}", format::countdown(left))
+                        }
+                        Some(left) => format::countdown(left),
+                        None => "?".into(),
+                    },
+                    State::Expired => "expired".into(),
+                    State::Released => "0:00".into(),
+                    State::Deleted => String::new(),
+                },
+                _ => String::new(),
+            },
+            Col::Live | Col::Expired | Col::Ended | Col::Users => self
+                .number(col, now)
+                .map_or_else(String::new, |n| format!("{n:.0}")),
+            _ => String::new(),
+        }
+    }
+
+    /// `Σ≠` when coturn's total disagrees with the deltas seen (messages were lost).
+    pub fn mismatch(&self) -> bool {
+        matches!(self, Row::Allocation(a) if a.alloc.totals_mismatch())
+    }
+}
+
+/// A row as the filter sees it.
+struct FilterView<'r, 'a> {
+    row: &'r Row<'a>,
+    ctx: &'r Ctx<'a>,
+}
+
+impl Filterable for FilterView<'_, '_> {
+    fn text(&self, field: TextField) -> Option<Cow<'_, str>> {
+        let model = self.ctx.model;
+        match (self.row, field) {
+            (Row::Allocation(a), TextField::User) => Some(a.user.into()),
+            (Row::User(u), TextField::User) => Some(u.user.into()),
+            (Row::Allocation(a), TextField::Realm) => Some(a.realm.unwrap_or("").into()),
+            (Row::User(u), TextField::Realm) => Some(u.realm.unwrap_or("").into()),
+            (Row::Realm(r), TextField::Realm) => Some(r.realm.unwrap_or("").into()),
+            // Both the 18 digits and the short `thread.counter` form match.
+            (Row::Allocation(a), TextField::Id) => {
+                Some(format!("{} {}", a.alloc.id, a.alloc.id.short()).into())
+            }
+            (Row::Allocation(a), TextField::Remote) => a.alloc.remote.as_deref().map(Into::into),
+            (Row::Allocation(a), TextField::State) => Some(state_word(a.state).into()),
+            (Row::Allocation(a), TextField::Transport) => {
+                model.atom(a.alloc.transport).map(Into::into)
+            }
+            (Row::Allocation(a), TextField::Endpoint) => model
+                .endpoint(a.alloc.endpoint)
+                .map(|e| e.label.as_str().into()),
+            _ => None,
+        }
+    }
+
+    fn number(&self, field: NumField) -> Option<f64> {
+        let now = self.ctx.now;
+        match field {
+            NumField::Rate => self.row.total_rate(),
+            NumField::Bytes => Some(self.row.total_bytes() as f64),
+            NumField::Age => self.row.number(Col::Age, now),
+            NumField::Left => self.row.number(Col::Left, now),
+            NumField::Live => self.row.number(Col::Live, now),
+        }
+    }
+}
+
+/// The rows of a table: scoped, filtered and sorted (ties broken by identity, so the order is
+/// stable from frame to frame).
+pub fn rows<'a>(
+    kind: TableKind,
+    scope: Scope,
+    filter: &Filter,
+    sort: Sort,
+    ctx: &Ctx<'a>,
+) -> Vec<Row<'a>> {
+    let model = ctx.model;
+    let now = ctx.now;
+    let mut rows: Vec<Row<'a>> = match kind {
+        TableKind::Allocations => model
+            .allocation_rows(now)
+            .into_iter()
+            .filter(|r| match scope {
+                Scope::All => true,
+                Scope::User(u) => r.user_slot == u,
+                Scope::Realm(realm) => r.realm_slot == realm,
+            })
+            .map(Row::Allocation)
+            .collect(),
+        TableKind::Users => model
+            .user_rows(now)
+            .into_iter()
+            .filter(|u| match scope {
+                Scope::Realm(realm) => u.realm_slot == realm,
+                Scope::User(user) => u.slot == user,
+                Scope::All => true,
+            })
+            .map(Row::User)
+            .collect(),
+        TableKind::Realms => model.realm_rows(now).into_iter().map(Row::Realm).collect(),
+    };
+    if !filter.is_empty() {
+        rows.retain(|row| filter.matches(&FilterView { row, ctx }));
+    }
+    sort_rows(&mut rows, sort, ctx);
+    rows
+}
+
+fn identity_order(a: &Row<'_>, b: &Row<'_>) -> Ordering {
+    match (a.key(), b.key()) {
+        (
+            RowKey::Allocation {
+                endpoint: e1,
+                user: u1,
+                id: i1,
+            },
+            RowKey::Allocation {
+                endpoint: e2,
+                user: u2,
+                id: i2,
+            },
+        ) => (e1, i1, u1).cmp(&(e2, i2, u2)),
+        (RowKey::User(x), RowKey::User(y)) | (RowKey::Realm(x), RowKey::Realm(y)) => x.cmp(&y),
+        _ => Ordering::Equal,
+    }
+}
+
+pub fn sort_rows(rows: &mut [Row<'_>], sort: Sort, ctx: &Ctx<'_>) {
+    let numeric = rows
+        .first()
+        .is_some_and(|r| r.text(sort.col, ctx).is_none());
+    if numeric {
+        // Rows without a value (no report yet) go last whatever the direction: "no data" is
+        // not "zero".
+        let mut keyed: Vec<(Option<f64>, usize)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.number(sort.col, ctx.now), i))
+            .collect();
+        keyed.sort_by(|(a, ia), (b, ib)| {
+            let ord = match (a, b) {
+                (Some(x), Some(y)) => {
+                    let o = x.total_cmp(y);
+                    if sort.descending { o.reverse() } else { o }
+                }
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            };
+            ord.then_with(|| identity_order(&rows[*ia], &rows[*ib]))
+        });
+        apply_permutation(rows, keyed.into_iter().map(|(_, i)| i).collect());
+    } else {
+        let mut keyed: Vec<(String, usize)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    r.text(sort.col, ctx)
+                        .map(|t| t.to_lowercase())
+                        .unwrap_or_default(),
+                    i,
+                )
+            })
+            .collect();
+        keyed.sort_by(|(a, ia), (b, ib)| {
+            let o = a.cmp(b);
+            let o = if sort.descending { o.reverse() } else { o };
+            o.then_with(|| identity_order(&rows[*ia], &rows[*ib]))
+        });
+        apply_permutation(rows, keyed.into_iter().map(|(_, i)| i).collect());
+    }
+}
+
+fn apply_permutation<T: Clone>(rows: &mut [T], order: Vec<usize>) {
+    let sorted: Vec<T> = order.iter().map(|&i| rows[i].clone()).collect();
+    for (slot, row) in rows.iter_mut().zip(sorted) {
+        *slot = row;
+    }
+}
