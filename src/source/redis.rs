@@ -165,6 +165,8 @@ impl RedisEndpoint {
             info = info.set_redis_settings(settings);
         }
         let client = if is_tls {
+            // redis-rs enables no rustls crypto provider; ours is ring. Installing twice is fine.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             if tls.insecure {
                 info = info.set_addr(ConnectionAddr::TcpTls {
                     host,
