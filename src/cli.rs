@@ -25,6 +25,28 @@ pub struct Cli {
     #[arg(long, default_value_t = 600.0, global = true, value_name = "SECS")]
     pub retention: f64,
 
+    /// Redis endpoint coturn writes to: redis://[user:pass@]host:port[/db] or rediss://
+    /// (repeatable). Default: redis://127.0.0.1:6379.
+    #[arg(long = "redis", value_name = "URL", global = true)]
+    pub redis: Vec<String>,
+
+    /// Read the Redis password from this file (first line), for URLs without one.
+    /// The TURNTOP_REDIS_PASSWORD environment variable is used otherwise.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub redis_password_file: Option<PathBuf>,
+
+    /// Trust this PEM CA certificate for rediss:// endpoints.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub redis_ca: Option<PathBuf>,
+
+    /// Do not verify the TLS certificate of rediss:// endpoints (self-signed test setups).
+    #[arg(long, global = true)]
+    pub redis_insecure: bool,
+
+    /// With --once against Redis: seconds to listen after seeding, before printing.
+    #[arg(long, default_value_t = 0.0, global = true, value_name = "SECS")]
+    pub listen: f64,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -8,6 +8,7 @@ pub mod capture;
 pub mod coturn;
 pub mod filter;
 pub mod format;
+pub mod live;
 pub mod model;
 pub mod output;
 pub mod sanitize;

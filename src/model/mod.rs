@@ -82,6 +82,10 @@ pub struct Endpoint {
     pub gaps: u64,
     pub events: u64,
     pub last_event: Option<Time>,
+    /// Messages from this endpoint that did not parse.
+    pub malformed: u64,
+    /// Set once the first connection is made: `reconnects` counts the ones after it.
+    was_connected: bool,
     seed_generation: u32,
 }
 
@@ -446,6 +450,8 @@ impl Model {
             gaps: 0,
             events: 0,
             last_event: None,
+            malformed: 0,
+            was_connected: false,
             seed_generation: 0,
         });
         id
@@ -497,6 +503,9 @@ impl Model {
             self.counters.unknown += 1;
         } else {
             self.counters.malformed += 1;
+            if let Some(ep) = self.endpoints.get_mut(usize::from(endpoint.0)) {
+                ep.malformed += 1;
+            }
         }
         if self.bad_messages.len() >= BAD_MESSAGES_KEPT {
             self.bad_messages.pop_front();
@@ -530,14 +539,22 @@ impl Model {
         let fresh_allocation = matches!(msg.payload, Payload::Status(Status::New(_)));
         let slot = self.allocation_slot(endpoint, ch.realm, ch.user, ch.id, at, fresh_allocation);
         let window_start = now.saturating_sub((self.config.history_window * 10.0) as Ds);
-        let gap_until = self
+        let (gap_until, generation) = self
             .endpoints
             .get(usize::from(endpoint.0))
-            .map_or(f64::NEG_INFINITY, |e| e.gap_until);
+            .map_or((f64::NEG_INFINITY, 0), |e| (e.gap_until, e.seed_generation));
         let Some(a) = self.allocations[slot as usize].as_mut() else {
             return;
         };
         a.last_event = at;
+        if matches!(
+            msg.payload,
+            Payload::Status(Status::New(_) | Status::Refreshed(_))
+        ) {
+            // A status heard live during a seed proves the key exists even if SCAN passed it
+            // before it was written: the seed's end must not take it for vanished.
+            a.seed_generation = generation;
+        }
         match msg.payload {
             Payload::Status(status) => {
                 let fields = match status {
@@ -757,11 +774,11 @@ impl Model {
         let Some(ep) = self.endpoints.get_mut(usize::from(endpoint.0)) else {
             return;
         };
-        if state == ConnectionState::Connected
-            && ep.connection_since.is_some()
-            && ep.connection != ConnectionState::Connected
-        {
-            ep.reconnects += 1;
+        if state == ConnectionState::Connected && ep.connection != ConnectionState::Connected {
+            if ep.was_connected {
+                ep.reconnects += 1;
+            }
+            ep.was_connected = true;
         }
         if std::mem::discriminant(&ep.connection) != std::mem::discriminant(&state) {
             ep.connection_since = Some(at);

@@ -1,6 +1,7 @@
 //! Event sources. Each produces the same stream of [`SourceEvent`]s, stamped with the time the
 //! message was received (live) or captured (replay), so the model cannot tell them apart.
 
+pub mod redis;
 pub mod replay;
 
 use crate::model::{ConnectionState, EndpointId, Model, Time};

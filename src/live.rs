@@ -1,0 +1,107 @@
+//! `turntop --once` against live Redis: connect every endpoint, seed, listen for a while, and
+//! return the model (the caller prints the same JSON snapshot as a replay).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::model::{ConnectionState, Model, ModelConfig, Time};
+use crate::source::SourceEvent;
+use crate::source::redis::{self, RedisEndpoint, RunOptions};
+
+/// Why a `--once` run failed: one line, naming the endpoint (never a password).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveError(pub String);
+
+impl std::fmt::Display for LiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LiveError {}
+
+fn failure(ev: &SourceEvent) -> Option<String> {
+    match ev {
+        SourceEvent::Connection {
+            state:
+                ConnectionState::Reconnecting { reason, .. }
+                | ConnectionState::AuthFailed { reason, .. },
+            ..
+        } => Some(reason.clone()),
+        _ => None,
+    }
+}
+
+/// Connect to every endpoint, wait for each seed to complete, listen for `listen`, and return
+/// the model and the instant its state is true at. Fails at the first endpoint that cannot be
+/// reached, refuses the credentials, or drops while we listen.
+pub async fn once(
+    endpoints: Vec<RedisEndpoint>,
+    listen: Duration,
+    config: ModelConfig,
+    options: RunOptions,
+) -> Result<(Model, Time), LiveError> {
+    let mut model = Model::new(config);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let options = RunOptions {
+        retry: false,
+        ..options
+    };
+    let mut tasks = Vec::new();
+    let mut seeding = HashSet::new();
+    for ep in endpoints {
+        let id = model.add_endpoint(ep.label.clone());
+        seeding.insert(id);
+        tasks.push(tokio::spawn(redis::run(
+            ep,
+            id,
+            options.clone(),
+            tx.clone(),
+        )));
+    }
+    drop(tx);
+    let result = async {
+        while !seeding.is_empty() {
+            let Some(ev) = rx.recv().await else {
+                return Err(LiveError("every Redis source stopped".into()));
+            };
+            if let Some(reason) = failure(&ev) {
+                return Err(LiveError(reason));
+            }
+            if let SourceEvent::SeedEnd { endpoint, .. } = ev {
+                seeding.remove(&endpoint);
+            }
+            ev.apply_to(&mut model);
+        }
+        let deadline = tokio::time::Instant::now() + listen;
+        loop {
+            tokio::select! {
+                ev = rx.recv() => {
+                    let Some(ev) = ev else { break };
+                    if let Some(reason) = failure(&ev) {
+                        return Err(LiveError(reason));
+                    }
+                    ev.apply_to(&mut model);
+                }
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        // Whatever was already received counts.
+        while let Ok(ev) = rx.try_recv() {
+            if failure(&ev).is_none() {
+                ev.apply_to(&mut model);
+            }
+        }
+        Ok(())
+    }
+    .await;
+    for t in &tasks {
+        t.abort();
+    }
+    result?;
+    let now = redis::now();
+    model.evict(now);
+    Ok((model, now))
+}

@@ -1,0 +1,820 @@
+//! The live Redis source against real redis-servers started by the tests (loopback, free port,
+//! no persistence, killed by PID): seed, live messages vs replay, reconnect after a crash, the
+//! output-buffer kill, AUTH (requirepass and ACL), TLS, two endpoints, and the `--once` binary.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+use common::redis::{RedisServer, TestCerts};
+use turntop::capture;
+use turntop::model::{ConnectionState, EndpointId, Model, ModelConfig};
+use turntop::output::{self, Snapshot};
+use turntop::source::SourceEvent;
+use turntop::source::redis::{self as redis_source, RedisEndpoint, RunOptions, TlsOptions, now};
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+fn keep_all() -> Model {
+    Model::new(ModelConfig {
+        retention: 1e9,
+        ..ModelConfig::default()
+    })
+}
+
+/// Sources feeding one model, as the UI loop would run them.
+struct Live {
+    model: Model,
+    tx: UnboundedSender<SourceEvent>,
+    rx: UnboundedReceiver<SourceEvent>,
+    tasks: Vec<JoinHandle<()>>,
+    states: Vec<(EndpointId, ConnectionState)>,
+    seed_ends: Vec<EndpointId>,
+}
+
+impl Live {
+    fn new() -> Self {
+        let (tx, rx) = unbounded_channel();
+        Live {
+            model: keep_all(),
+            tx,
+            rx,
+            tasks: Vec::new(),
+            states: Vec::new(),
+            seed_ends: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, url: &str, password: Option<&str>, tls: &TlsOptions) -> EndpointId {
+        let ep = RedisEndpoint::parse(url, None, password, tls).expect("endpoint");
+        let id = self.model.add_endpoint(ep.label.clone());
+        let task = redis_source::run(ep, id, RunOptions::default(), self.tx.clone());
+        self.tasks.push(tokio::spawn(task));
+        id
+    }
+
+    /// Apply events until `done` says so; panic (with the states seen) after `secs`.
+    async fn until(
+        &mut self,
+        what: &str,
+        secs: f64,
+        mut done: impl FnMut(&Model, &SourceEvent) -> bool,
+    ) -> SourceEvent {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(secs);
+        loop {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(ev)) => {
+                    ev.apply_to(&mut self.model);
+                    if let SourceEvent::Connection {
+                        endpoint, state, ..
+                    } = &ev
+                    {
+                        self.states.push((*endpoint, state.clone()));
+                    }
+                    if let SourceEvent::SeedEnd { endpoint, .. } = &ev {
+                        self.seed_ends.push(*endpoint);
+                    }
+                    if done(&self.model, &ev) {
+                        return ev;
+                    }
+                }
+                Ok(None) => panic!("every source ended while waiting for {what}"),
+                Err(_) => panic!(
+                    "timed out after {secs} s waiting for {what}; connection states: {:?}",
+                    self.states
+                ),
+            }
+        }
+    }
+
+    /// Wait for the first seed of `id` to end (it may already have).
+    async fn seeded(&mut self, id: EndpointId) {
+        if self.seed_ends.contains(&id) {
+            return;
+        }
+        self.until(
+            "the seed",
+            20.0,
+            |_, ev| matches!(ev, SourceEvent::SeedEnd { endpoint, .. } if *endpoint == id),
+        )
+        .await;
+    }
+
+    async fn state(&mut self, id: EndpointId, what: &str, pred: fn(&ConnectionState) -> bool) {
+        self.until(what, 10.0, |_, ev| {
+            matches!(ev, SourceEvent::Connection { endpoint, state, .. } if *endpoint == id && pred(state))
+        })
+        .await;
+    }
+
+    fn events(&self, id: EndpointId) -> u64 {
+        self.model.endpoint(id).map_or(0, |e| e.events)
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn is_reconnecting(s: &ConnectionState) -> bool {
+    matches!(s, ConnectionState::Reconnecting { .. })
+}
+fn is_connected(s: &ConnectionState) -> bool {
+    *s == ConnectionState::Connected
+}
+
+fn reason_of(ev: &SourceEvent) -> String {
+    match ev {
+        SourceEvent::Connection {
+            state:
+                ConnectionState::Reconnecting { reason, .. }
+                | ConnectionState::AuthFailed { reason, .. },
+            ..
+        } => reason.clone(),
+        other => panic!("not a failure: {other:?}"),
+    }
+}
+
+fn publish(con: &mut redis::Connection, channel: &str, payload: &[u8]) {
+    redis::cmd("PUBLISH")
+        .arg(channel)
+        .arg(payload)
+        .query::<i64>(con)
+        .expect("PUBLISH");
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/coturn-4.6.1")
+        .join(name)
+}
+
+const TRAFFIC: &str = "turn/realm/r/user/u/allocation/001000000000000001/traffic";
+const STATUS_KEY: &str = "turn/realm/r/user/u/allocation/001000000000000001/status";
+
+// ---- seed -------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeds_10k_status_keys_in_both_shapes_and_formats() {
+    let server = RedisServer::start();
+    let mut con = server.connection(&server.url());
+    let mut pipe = redis::pipe();
+    let mut expected = BTreeMap::new();
+    for i in 0..10_000u64 {
+        let id = format!("{:018}", 1_000_000_000_000_000 + i);
+        let user = format!("u{}", i % 7);
+        let realm = (i % 2 == 0).then(|| format!("r{}", i % 3));
+        let key = match &realm {
+            Some(r) => format!("turn/realm/{r}/user/{user}/allocation/{id}/status"),
+            None => format!("turn/user/{user}/allocation/{id}/status"),
+        };
+        let lifetime = 600 + i % 5;
+        let remote = format!("192.0.2.{}:{}", i % 250, 1024 + i % 60000);
+        let (value, full) = match i % 4 {
+            0 => (
+                format!(
+                    "new lifetime={lifetime}, type=UDP, local=10.0.0.1:3478, remote={remote}, ssl=NONE, cipher=NONE"
+                ),
+                true,
+            ),
+            1 => (
+                format!(
+                    "refreshed lifetime={lifetime}, type=TCP, local=10.0.0.1:3478, remote={remote}, ssl=NONE, cipher=NONE"
+                ),
+                true,
+            ),
+            // Servers before Oct 2021: the lifetime only.
+            2 => (format!("new lifetime={lifetime}"), false),
+            _ => (format!("refreshed lifetime={lifetime}"), false),
+        };
+        pipe.set(&key, value).ignore();
+        let transport = full.then(|| if i % 4 == 0 { "UDP" } else { "TCP" }.to_owned());
+        expected.insert(
+            id,
+            (
+                realm,
+                user,
+                lifetime as u32,
+                transport,
+                full.then_some(remote),
+            ),
+        );
+    }
+    // Not status keys: never seeded.
+    pipe.set(
+        "turn/realm/r/user/u/allocation/001000000000000001/traffic",
+        "x",
+    )
+    .ignore();
+    pipe.set("unrelated", "x").ignore();
+    pipe.query::<()>(&mut con).expect("SET");
+
+    let mut live = Live::new();
+    let id = live.add(&server.url(), None, &TlsOptions::default());
+    let started = Instant::now();
+    live.seeded(id).await;
+    eprintln!("seeded 10k keys in {:?}", started.elapsed());
+
+    let snap = output::snapshot(&live.model, now());
+    assert_eq!(snap.allocations.len(), 10_000);
+    assert_eq!(live.model.counters.seeded, 10_000);
+    assert_eq!(live.model.counters.malformed, 0);
+    for a in &snap.allocations {
+        let (realm, user, lifetime, transport, remote) = &expected[&a.id];
+        assert_eq!(&a.realm, realm, "{}", a.id);
+        assert_eq!(&a.user, user, "{}", a.id);
+        assert_eq!(a.lifetime_s, Some(*lifetime), "{}", a.id);
+        assert_eq!(&a.transport, transport, "{}", a.id);
+        assert_eq!(&a.remote, remote, "{}", a.id);
+        assert!(a.seeded && a.expiry_is_upper_bound, "{}", a.id);
+        assert_eq!(a.state, turntop::model::State::Live, "{}", a.id);
+        assert_eq!(a.endpoint, server.label());
+    }
+}
+
+// ---- live messages == replay ------------------------------------------------------------------
+
+/// The time-independent part of a snapshot.
+fn comparable(s: &Snapshot) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let allocations = s
+        .allocations
+        .iter()
+        .map(|a| {
+            format!(
+                "{:?} {:?} {} {:?} client={:?} peer={:?} total={:?} {:?} {:?} {:?} mismatch={}",
+                a.realm,
+                a.user,
+                a.id,
+                a.state,
+                a.client,
+                a.peer,
+                a.total,
+                a.transport,
+                a.remote,
+                a.lifetime_s,
+                a.totals_mismatch
+            )
+        })
+        .collect();
+    let users = s
+        .users
+        .iter()
+        .map(|u| {
+            format!(
+                "{:?} {:?} live={} expired={} ended={} {:?} {:?}",
+                u.realm,
+                u.user,
+                u.allocations_live,
+                u.allocations_expired,
+                u.allocations_ended,
+                u.client,
+                u.peer
+            )
+        })
+        .collect();
+    let realms = s
+        .realms
+        .iter()
+        .map(|r| {
+            format!(
+                "{:?} users={} live={} expired={} ended={} {:?} {:?}",
+                r.realm,
+                r.users,
+                r.allocations_live,
+                r.allocations_expired,
+                r.allocations_ended,
+                r.client,
+                r.peer
+            )
+        })
+        .collect();
+    (allocations, users, realms)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_captures_give_the_same_state_as_their_replay() {
+    for name in [
+        "pubsub-capture.txt",
+        "pubsub-capture-no-auth.txt",
+        "pubsub-capture-rest-api.txt",
+        "pubsub-capture-tls-dtls.txt",
+    ] {
+        let records = capture::read_file(&fixture(name)).expect("capture");
+        let server = RedisServer::start();
+        let mut live = Live::new();
+        let id = live.add(&server.url(), None, &TlsOptions::default());
+        live.seeded(id).await;
+
+        let mut con = server.connection(&server.url());
+        let mut pipe = redis::pipe();
+        for r in &records {
+            pipe.cmd("PUBLISH")
+                .arg(&r.channel)
+                .arg(&r.message[..])
+                .ignore();
+        }
+        pipe.query::<()>(&mut con).expect("PUBLISH");
+        let n = records.len() as u64;
+        live.until("every published message", 10.0, |m, _| {
+            m.counters.events >= n
+        })
+        .await;
+        let live_state = comparable(&output::snapshot(&live.model, now()));
+
+        let mut replayed = keep_all();
+        let ep = replayed.add_endpoint("capture");
+        let end = turntop::source::replay::apply_all(&mut replayed, ep, &records);
+        let replay_state = comparable(&output::snapshot(&replayed, end));
+
+        assert!(!live_state.0.is_empty(), "{name}: no allocations");
+        assert_eq!(live_state.0, replay_state.0, "{name}: allocations");
+        assert_eq!(live_state.1, replay_state.1, "{name}: users");
+        assert_eq!(live_state.2, replay_state.2, "{name}: realms");
+        assert_eq!(live.model.counters, replayed.counters, "{name}: counters");
+    }
+}
+
+// ---- reconnect --------------------------------------------------------------------------------
+
+/// Publishes a traffic message every few ms until stopped, reconnecting whenever Redis is gone.
+fn background_publisher(url: String, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let Ok(client) = redis::Client::open(url.as_str()) else {
+            return;
+        };
+        while !stop.load(Ordering::Relaxed) {
+            let Ok(mut con) = client.get_connection_with_timeout(Duration::from_millis(200)) else {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            };
+            while !stop.load(Ordering::Relaxed) {
+                let sent = redis::cmd("PUBLISH")
+                    .arg(TRAFFIC)
+                    .arg("rcvp=1, rcvb=100, sentp=1, sentb=100")
+                    .query::<i64>(&mut con);
+                if sent.is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(3));
+            }
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovers_from_redis_restarts_mid_stream() {
+    let mut server = RedisServer::start();
+    let url = server.url();
+    {
+        let mut con = server.connection(&url);
+        redis::cmd("SET")
+            .arg(STATUS_KEY)
+            .arg("new lifetime=600")
+            .query::<()>(&mut con)
+            .expect("SET");
+    }
+    let mut live = Live::new();
+    let id = live.add(&url, None, &TlsOptions::default());
+    live.seeded(id).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let publisher = background_publisher(url.clone(), stop.clone());
+
+    for round in 1..=3u64 {
+        let before = live.events(id);
+        live.until("events flowing", 5.0, |m, _| {
+            m.endpoint(id).is_some_and(|e| e.events > before + 20)
+        })
+        .await;
+        server.kill();
+        let ev = live
+            .until("the drop to be noticed", 5.0, |_, ev| {
+                matches!(ev, SourceEvent::Connection { state, .. } if is_reconnecting(state))
+            })
+            .await;
+        assert!(reason_of(&ev).contains(&server.label()), "{ev:?}");
+        tokio::task::block_in_place(|| {
+            std::thread::sleep(Duration::from_millis(300));
+            server.restart();
+        });
+        let restarted = Instant::now();
+        let at_restart = live.events(id);
+        live.until("events after the restart", 2.0, |m, _| {
+            m.endpoint(id).is_some_and(|e| e.events > at_restart)
+        })
+        .await;
+        let took = restarted.elapsed();
+        eprintln!("round {round}: events again {took:?} after the restart");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        let ep = live.model.endpoint(id).expect("endpoint");
+        assert_eq!(ep.connection, ConnectionState::Connected);
+        assert_eq!(ep.reconnects, round);
+        assert_eq!(ep.gaps, round);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = tokio::task::spawn_blocking(move || publisher.join()).await;
+    // The restarted (empty) server has no status key: the re-seed ended the allocation unseen.
+    let snap = output::snapshot(&live.model, now());
+    let a = &snap.allocations[0];
+    assert_eq!(a.state, turntop::model::State::Deleted);
+    assert_eq!(live.model.counters.malformed, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovers_from_the_output_buffer_kill() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut live = Live::new();
+    let id = live.add(&url, None, &TlsOptions::default());
+    live.seeded(id).await;
+    let mut con = server.connection(&url);
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("client-output-buffer-limit")
+        .arg("pubsub 1mb 1mb 1")
+        .query::<()>(&mut con)
+        .expect("CONFIG SET");
+
+    let flood = tokio::task::spawn_blocking(move || {
+        let big = vec![b'x'; 256 * 1024];
+        let mut pipe = redis::pipe();
+        for _ in 0..40 {
+            pipe.cmd("PUBLISH").arg(TRAFFIC).arg(&big[..]).ignore();
+        }
+        for _ in 0..5 {
+            let _ = pipe.query::<()>(&mut con);
+        }
+        con
+    });
+    let ev = live
+        .until(
+            "the output-buffer kill",
+            15.0,
+            |_, ev| matches!(ev, SourceEvent::Connection { state, .. } if is_reconnecting(state)),
+        )
+        .await;
+    eprintln!("dropped: {}", reason_of(&ev));
+    let mut con = flood.await.expect("flood");
+    live.state(id, "reconnected", is_connected).await;
+    assert!(
+        server.log().contains("output buffer limits"),
+        "redis did not log the kill"
+    );
+    let before = live.events(id);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while live.events(id) <= before {
+        assert!(Instant::now() < deadline, "no events after the kill");
+        publish(&mut con, TRAFFIC, b"rcvp=1, rcvb=100, sentp=1, sentb=100");
+        let _ = tokio::time::timeout(
+            Duration::from_millis(100),
+            live.until("a message", 0.1, |_, ev| {
+                matches!(ev, SourceEvent::Message { .. })
+            }),
+        )
+        .await;
+    }
+    let ep = live.model.endpoint(id).expect("endpoint");
+    assert!(ep.gaps >= 1 && ep.reconnects >= 1, "{ep:?}");
+}
+
+// ---- AUTH and TLS -----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authenticates_with_requirepass_and_acl_users() {
+    let server = RedisServer::start_with(&[
+        "--requirepass",
+        "s3cret-pw",
+        "--user",
+        "alice",
+        "on",
+        ">alice-pw",
+        "~*",
+        "&*",
+        "+@all",
+    ]);
+    let port = server.port;
+    let mut con = server.connection(&format!("redis://:s3cret-pw@127.0.0.1:{port}"));
+    redis::cmd("SET")
+        .arg(STATUS_KEY)
+        .arg("new lifetime=600")
+        .query::<()>(&mut con)
+        .expect("SET");
+    let no_tls = TlsOptions::default();
+    let plain = server.url();
+
+    let mut live = Live::new();
+    let in_url = live.add(
+        &format!("redis://:s3cret-pw@127.0.0.1:{port}"),
+        None,
+        &no_tls,
+    );
+    live.seeded(in_url).await;
+    let from_option = live.add(&plain, Some("s3cret-pw"), &no_tls);
+    live.seeded(from_option).await;
+    let acl = live.add(
+        &format!("redis://alice:alice-pw@127.0.0.1:{port}"),
+        None,
+        &no_tls,
+    );
+    live.seeded(acl).await;
+    publish(&mut con, TRAFFIC, b"rcvp=1, rcvb=100, sentp=1, sentb=100");
+    live.until("the message on all three", 5.0, |m, _| {
+        [in_url, from_option, acl]
+            .iter()
+            .all(|id| m.endpoint(*id).is_some_and(|e| e.events == 1))
+    })
+    .await;
+
+    for (url, secret) in [
+        (format!("redis://:wrong-pw@127.0.0.1:{port}"), "wrong-pw"),
+        (format!("redis://alice:bad-pw@127.0.0.1:{port}"), "bad-pw"),
+        (plain.clone(), "s3cret-pw"),
+    ] {
+        let mut live = Live::new();
+        let id = live.add(&url, None, &no_tls);
+        let failed = |_: &Model, ev: &SourceEvent| matches!(ev, SourceEvent::Connection { endpoint, state: ConnectionState::AuthFailed { .. }, .. } if *endpoint == id);
+        let ev = live.until("auth failure", 5.0, failed).await;
+        let reason = reason_of(&ev);
+        assert_eq!(
+            reason,
+            format!("authentication failed for 127.0.0.1:{port}")
+        );
+        assert!(!reason.contains(secret));
+        // It keeps retrying.
+        live.until("a second auth failure", 5.0, failed).await;
+        let ep = live.model.endpoint(id).expect("endpoint");
+        assert!(matches!(ep.connection, ConnectionState::AuthFailed { .. }));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connects_over_tls_with_a_ca_or_insecure() {
+    let certs = TestCerts::make();
+    let args = certs.server_args();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = RedisServer::start_tls(&args);
+    let url = server.url();
+    let ca = std::fs::read(certs.path("ca.pem")).expect("ca");
+    let with_ca = TlsOptions {
+        ca_pem: Some(ca.clone()),
+        insecure: false,
+    };
+    let mut live = Live::new();
+    let id = live.add(&url, None, &with_ca);
+    live.seeded(id).await;
+
+    let client = redis::Client::build_with_tls(
+        url.as_str(),
+        redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(ca),
+        },
+    )
+    .expect("tls client");
+    let mut con = client
+        .get_connection_with_timeout(Duration::from_secs(5))
+        .expect("tls connection");
+    redis::cmd("SET")
+        .arg(STATUS_KEY)
+        .arg("new lifetime=600")
+        .query::<()>(&mut con)
+        .expect("SET");
+    publish(&mut con, TRAFFIC, b"rcvp=1, rcvb=100, sentp=1, sentb=100");
+    live.until("a message over TLS", 5.0, |_, ev| {
+        matches!(ev, SourceEvent::Message { .. })
+    })
+    .await;
+
+    let insecure = live.add(
+        &url,
+        None,
+        &TlsOptions {
+            ca_pem: None,
+            insecure: true,
+        },
+    );
+    live.seeded(insecure).await;
+    assert_eq!(live.model.counters.seeded, 1);
+    // The first endpoint heard only traffic for it (no status): a session, not a row.
+    assert_eq!(output::snapshot(&live.model, now()).allocations.len(), 1);
+
+    let unverified = live.add(&url, None, &TlsOptions::default());
+    let ev = live
+        .until("an untrusted certificate to fail", 10.0, |_, ev| {
+            matches!(ev, SourceEvent::Connection { endpoint, state, .. } if *endpoint == unverified && is_reconnecting(state))
+        })
+        .await;
+    let reason = reason_of(&ev);
+    assert!(
+        reason.starts_with(&format!("cannot connect to {}: ", server.label())),
+        "{reason}"
+    );
+}
+
+// ---- several endpoints ------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_endpoints_with_the_same_allocation_ids_stay_apart() {
+    let a = RedisServer::start();
+    let b = RedisServer::start();
+    let mut cons = Vec::new();
+    for (server, remote) in [(&a, "192.0.2.1:1000"), (&b, "192.0.2.2:2000")] {
+        let mut con = server.connection(&server.url());
+        redis::cmd("SET")
+            .arg(STATUS_KEY)
+            .arg(format!("new lifetime=600, type=UDP, local=10.0.0.1:3478, remote={remote}, ssl=NONE, cipher=NONE"))
+            .query::<()>(&mut con)
+            .expect("SET");
+        cons.push(con);
+    }
+    let mut live = Live::new();
+    let ia = live.add(&a.url(), None, &TlsOptions::default());
+    let ib = live.add(&b.url(), None, &TlsOptions::default());
+    live.seeded(ia).await;
+    live.seeded(ib).await;
+    publish(
+        &mut cons[0],
+        TRAFFIC,
+        b"rcvp=1, rcvb=100, sentp=1, sentb=100",
+    );
+    publish(
+        &mut cons[1],
+        TRAFFIC,
+        b"rcvp=2, rcvb=200, sentp=2, sentb=200",
+    );
+    live.until("both messages", 5.0, |m, _| m.counters.events == 2)
+        .await;
+    let snap = output::snapshot(&live.model, now());
+    assert_eq!(snap.allocations.len(), 2);
+    let by_label: BTreeMap<_, _> = snap
+        .allocations
+        .iter()
+        .map(|x| (x.endpoint.clone(), x))
+        .collect();
+    let ra = by_label[&a.label()];
+    let rb = by_label[&b.label()];
+    assert_eq!(ra.id, rb.id);
+    assert_eq!(ra.remote.as_deref(), Some("192.0.2.1:1000"));
+    assert_eq!(rb.remote.as_deref(), Some("192.0.2.2:2000"));
+    assert_eq!(ra.client.rcvb, 100);
+    assert_eq!(rb.client.rcvb, 200);
+}
+
+// ---- the binary -------------------------------------------------------------------------------
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run turntop with a time limit; output goes through files so a full pipe cannot block it.
+fn turntop(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::fs::File::create(dir.path().join("out")).expect("out");
+    let err = std::fs::File::create(dir.path().join("err")).expect("err");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_turntop"));
+    cmd.args(args)
+        .env_remove(redis_source::PASSWORD_ENV)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("turntop");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("turntop {args:?} did not finish within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Run {
+        code: status.code(),
+        stdout: std::fs::read_to_string(dir.path().join("out")).unwrap_or_default(),
+        stderr: std::fs::read_to_string(dir.path().join("err")).unwrap_or_default(),
+    }
+}
+
+#[test]
+fn once_prints_the_live_state_as_json() {
+    let server = RedisServer::start_with(&["--requirepass", "pw-in-env"]);
+    let url = server.url();
+    let mut con = server.connection(&format!("redis://:pw-in-env@127.0.0.1:{}", server.port));
+    for i in 1..=3 {
+        redis::cmd("SET")
+            .arg(format!(
+                "turn/user/u{i}/allocation/00100000000000000{i}/status"
+            ))
+            .arg("new lifetime=600")
+            .query::<()>(&mut con)
+            .expect("SET");
+    }
+    // Publish while it listens: the message must be in the output.
+    let stop = Arc::new(AtomicBool::new(false));
+    let publisher = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                publish(
+                    &mut con,
+                    "turn/user/u1/allocation/001000000000000001/traffic",
+                    b"rcvp=1, rcvb=100, sentp=1, sentb=100",
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let run = turntop(
+        &[
+            "--once", "--redis", &url, "--format", "json", "--listen", "1",
+        ],
+        &[(redis_source::PASSWORD_ENV, "pw-in-env")],
+    );
+    stop.store(true, Ordering::Relaxed);
+    let _ = publisher.join();
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let snap: Snapshot = serde_json::from_str(&run.stdout).expect("JSON snapshot");
+    assert_eq!(snap.allocations.len(), 3);
+    assert!(
+        snap.allocations
+            .iter()
+            .all(|a| a.endpoint == server.label())
+    );
+    assert!(
+        snap.allocations[0].client.rcvb >= 100,
+        "{:?}",
+        snap.allocations[0]
+    );
+    assert!(snap.counters.events >= 1);
+
+    // The password from a file works the same.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("pw");
+    std::fs::write(&file, "pw-in-env\n").expect("write");
+    let file = file.display().to_string();
+    let run = turntop(
+        &["--once", "--redis", &url, "--redis-password-file", &file],
+        &[],
+    );
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+
+    // A wrong one: exit 1, a clear message, no password.
+    let wrong = format!("redis://:not-the-pw@127.0.0.1:{}", server.port);
+    let run = turntop(&["--once", "--redis", &wrong], &[]);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stderr.trim(),
+        format!("turntop: authentication failed for {}", server.label())
+    );
+}
+
+#[test]
+fn once_fails_clearly_when_redis_is_unreachable_or_the_url_is_bad() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let url = format!("redis://127.0.0.1:{port}");
+    let run = turntop(&["--once", "--redis", &url], &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with(&format!("turntop: cannot connect to 127.0.0.1:{port}: ")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1);
+    assert!(run.stdout.is_empty());
+
+    let run = turntop(
+        &["--once", "--redis", "redis://u:hunter2@127.0.0.1:nope"],
+        &[],
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.starts_with("turntop: invalid Redis URL"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    let run = turntop(&["--once", "--redis", "http://127.0.0.1:6379"], &[]);
+    assert_eq!(run.code, Some(2));
+}
