@@ -39,6 +39,9 @@ pub struct Level {
     pub page: usize,
     /// A breadcrumb for drilled levels (`realm lab.example`, `user alice`).
     pub label: Option<String>,
+    /// Row identities of the last frame, so a key pressed before the next frame (j then Enter,
+    /// typed fast) acts on the row it moved to.
+    pub keys: Vec<RowKey>,
 }
 
 impl Level {
@@ -51,6 +54,7 @@ impl Level {
             len: 0,
             page: 10,
             label,
+            keys: Vec::new(),
         }
     }
 }
@@ -116,6 +120,8 @@ pub enum Action {
 #[derive(Clone, Debug)]
 pub struct KeyMap {
     map: HashMap<(KeyCode, KeyModifiers), Command>,
+    /// Bindings in the order they were made: the first key of a command is the one hints show.
+    order: Vec<((KeyCode, KeyModifiers), Command)>,
 }
 
 /// Parse `q`, `ctrl-c`, `F6`, `enter`, `space`, `pgdn`, `shift-tab`...
@@ -231,12 +237,14 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
 impl Default for KeyMap {
     fn default() -> Self {
         let mut map = HashMap::new();
+        let mut order = Vec::new();
         for (key, cmd) in DEFAULT_KEYS {
             if let Some(k) = parse_key(key) {
                 map.insert(k, *cmd);
+                order.push((k, *cmd));
             }
         }
-        KeyMap { map }
+        KeyMap { map, order }
     }
 }
 
@@ -248,8 +256,12 @@ impl KeyMap {
             .map(|k| parse_key(k).ok_or_else(|| format!("'{k}' is not a key name")))
             .collect::<Result<_, _>>()?;
         self.map.retain(|_, c| *c != cmd);
+        self.order.retain(|(_, c)| *c != cmd);
         for k in parsed {
+            // A key taken from another command now belongs to this one.
+            self.order.retain(|(key, _)| *key != k);
             self.map.insert(k, cmd);
+            self.order.push((k, cmd));
         }
         Ok(())
     }
@@ -271,25 +283,31 @@ impl KeyMap {
 
     /// The first key bound to a command, for the hint bar and help.
     pub fn key_for(&self, cmd: Command) -> String {
-        let mut keys: Vec<String> = self
-            .map
-            .iter()
-            .filter(|(_, c)| **c == cmd)
-            .map(|((code, mods), _)| key_name(*code, *mods))
-            .collect();
-        keys.sort_by_key(|k| (k.len(), k.clone()));
-        keys.into_iter().next().unwrap_or_else(|| "-".into())
+        self.keys_for(cmd)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "-".into())
     }
 
     pub fn keys_for(&self, cmd: Command) -> Vec<String> {
-        let mut keys: Vec<String> = self
-            .map
+        self.order
             .iter()
-            .filter(|(_, c)| **c == cmd)
+            .filter(|(_, c)| *c == cmd)
             .map(|((code, mods), _)| key_name(*code, *mods))
-            .collect();
-        keys.sort_by_key(|k| (k.len(), k.clone()));
-        keys
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_show_the_primary_key() {
+        let k = KeyMap::default();
+        assert_eq!(k.key_for(Command::SortNext), "s");
+        assert_eq!(k.key_for(Command::Enter), "Enter");
+        assert_eq!(k.key_for(Command::SortReverse), "r");
     }
 }
 
@@ -425,7 +443,7 @@ impl App {
     }
 
     /// After a frame's rows are known: keep the selection on the same row, clamp, scroll.
-    pub fn reconcile(&mut self, keys: &[RowKey], page: usize) {
+    pub fn reconcile(&mut self, keys: Vec<RowKey>, page: usize) {
         let level = self.level_mut();
         level.len = keys.len();
         level.page = page.max(1);
@@ -442,14 +460,14 @@ impl App {
             level.offset = level.selected + 1 - level.page;
         }
         level.offset = level.offset.min(keys.len().saturating_sub(level.page));
+        level.keys = keys;
     }
 
     fn move_selection(&mut self, to: isize) {
         let level = self.level_mut();
         let max = level.len.saturating_sub(1) as isize;
         level.selected = to.clamp(0, max.max(0)) as usize;
-        // The identity is re-read from the rows at the next frame.
-        level.selected_key = None;
+        level.selected_key = level.keys.get(level.selected).copied();
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Action {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use turntop::source::replay::Speed;
+use turntop::table::TableKind;
+use turntop::ui::ThemeName;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -21,9 +23,45 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Json, global = true)]
     pub format: Format,
 
-    /// Seconds an ended allocation stays visible.
-    #[arg(long, default_value_t = 600.0, global = true, value_name = "SECS")]
-    pub retention: f64,
+    /// How long an ended allocation stays visible: seconds or e.g. 10m [default: 10m].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub retention: Option<f64>,
+
+    /// Configuration file [default: $TURNTOP_CONFIG, else ~/.config/turntop/config.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Colour theme [default: dark; NO_COLOR selects none].
+    #[arg(long, value_enum, global = true)]
+    pub theme: Option<ThemeName>,
+
+    /// No colours at all (same as NO_COLOR=1 or --theme none).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// The view to open with.
+    #[arg(long, value_enum, global = true)]
+    pub view: Option<TableKind>,
+
+    /// Sort the view by a column: `rate`, `-bytes` (descending), `+user` (ascending).
+    #[arg(long, global = true, value_name = "COLUMN")]
+    pub sort: Option<String>,
+
+    /// Show only rows matching a filter, e.g. `user=alice type=tcp rate>1MB !state=deleted`.
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Rates in bits per second.
+    #[arg(long, global = true)]
+    pub bits: bool,
+
+    /// Capture the mouse: click a header to sort, a row to select, wheel to scroll.
+    #[arg(long, global = true)]
+    pub mouse: bool,
+
+    /// Initial history window of sparklines and charts: seconds or e.g. 5m [default: 10m].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub history: Option<f64>,
 
     /// Redis endpoint coturn writes to: redis://[user:pass@]host:port[/db] or rediss://
     /// (repeatable). Default: redis://127.0.0.1:6379.
@@ -66,4 +104,9 @@ pub enum Command {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Json,
+}
+
+fn parse_duration(s: &str) -> Result<f64, String> {
+    turntop::format::parse_duration(s)
+        .ok_or_else(|| format!("'{s}' is not a duration (e.g. 90, 90s, 10m, 1h)"))
 }

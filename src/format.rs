@@ -68,6 +68,7 @@ pub fn duration(secs: f64) -> String {
     let s = secs.max(0.0).round() as u64;
     match s {
         0..=59 => format!("{s}s"),
+        60..=3599 if s.is_multiple_of(60) => format!("{}m", s / 60),
         60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
         3600..=86_399 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
         _ => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
@@ -199,6 +200,7 @@ mod tests {
     fn durations() {
         assert_eq!(duration(5.4), "5s");
         assert_eq!(duration(187.0), "3m07s");
+        assert_eq!(duration(600.0), "10m");
         assert_eq!(duration(7500.0), "2h05m");
         assert_eq!(countdown(599.2), "10:00");
         assert_eq!(countdown(61.0), "1:01");

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod capture;
+pub mod config;
 pub mod coturn;
 pub mod filter;
 pub mod format;
@@ -14,3 +15,5 @@ pub mod output;
 pub mod sanitize;
 pub mod source;
 pub mod table;
+pub mod tui;
+pub mod ui;

@@ -3,12 +3,18 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use turntop::app::App;
 use turntop::capture;
+use turntop::config::{self, Config};
+use turntop::format::RateUnits;
 use turntop::live;
 use turntop::model::{Model, ModelConfig};
 use turntop::output;
 use turntop::source::redis as redis_source;
 use turntop::source::replay;
+use turntop::table::TableKind;
+use turntop::tui;
+use turntop::ui::{SourceInfo, Theme, ThemeName};
 
 mod cli;
 
@@ -41,54 +47,230 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
-        Some(Command::Replay { file, speed: _ }) => {
+    let (config, _path) = config::load(cli.config.as_deref()).map_err(|e| usage(e.0))?;
+    let model_config = ModelConfig {
+        retention: cli
+            .retention
+            .or(config.retention.map(|d| d.0))
+            .unwrap_or(600.0),
+        history_window: 1800.0,
+    };
+    match &cli.command {
+        Some(Command::Replay { file, speed }) => {
             let records =
-                capture::read_file(&file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
-            if !cli.once {
-                return Err(usage("the terminal UI is not available yet: add --once"));
+                capture::read_file(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let mut model = Model::new(model_config);
+            let label = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let endpoint = model.add_endpoint(label.clone());
+            if cli.once {
+                let now = replay::apply_all(&mut model, endpoint, &records);
+                return print_once(&model, now, cli.format);
             }
-            let mut model = Model::new(ModelConfig {
-                retention: cli.retention,
-                ..ModelConfig::default()
-            });
-            let endpoint = model.add_endpoint(file.display().to_string());
-            let now = replay::apply_all(&mut model, endpoint, &records);
-            print_once(&model, now, cli.format)
+            let app = build_app(&cli, &config)?;
+            tui::check_terminal().map_err(usage)?;
+            let start = records.first().map_or(0.0, |r| r.epoch);
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let speed = *speed;
+            let clock = tui::Clock::replay(
+                start,
+                match speed {
+                    replay::Speed::Max => None,
+                    replay::Speed::Factor(f) => Some(f),
+                },
+            );
+            let source = SourceInfo::Replay {
+                file: label,
+                speed: match speed {
+                    replay::Speed::Max => "max".into(),
+                    replay::Speed::Factor(f) => format!("{f}"),
+                },
+                paused: false,
+                finished: false,
+            };
+            run_tui(
+                app,
+                model,
+                rx,
+                clock,
+                source,
+                theme(&cli, &config),
+                async move {
+                    replay::run(records, endpoint, speed, tx).await;
+                },
+            )
         }
-        None if cli.once => live_once(&cli),
-        None => Err(usage(
-            "the live Redis source is not available yet: use `turntop replay FILE --once`",
-        )),
+        None if cli.once => live_once(&cli, &config, model_config),
+        None => {
+            let endpoints = redis_endpoints(&cli, &config)?;
+            let app = build_app(&cli, &config)?;
+            tui::check_terminal().map_err(usage)?;
+            let mut model = Model::new(model_config);
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let tasks: Vec<_> = endpoints
+                .into_iter()
+                .map(|ep| {
+                    let id = model.add_endpoint(ep.label.clone());
+                    redis_source::run(ep, id, redis_source::RunOptions::default(), tx.clone())
+                })
+                .collect();
+            drop(tx);
+            run_tui(
+                app,
+                model,
+                rx,
+                tui::Clock::Wall,
+                SourceInfo::Live,
+                theme(&cli, &config),
+                async move {
+                    futures::future::join_all(tasks).await;
+                },
+            )
+        }
     }
+}
+
+fn theme(cli: &Cli, config: &Config) -> Theme {
+    let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Theme::new(if no_color {
+        ThemeName::None
+    } else {
+        cli.theme.or(config.theme).unwrap_or_default()
+    })
+}
+
+/// The app state from flags > config file > defaults.
+fn build_app(cli: &Cli, config: &Config) -> Result<App, Failure> {
+    let view = cli.view.or(config.view).unwrap_or(TableKind::Allocations);
+    let mut app = App::new(view);
+    for (kind, sort) in [
+        (TableKind::Allocations, &config.sort.allocations),
+        (TableKind::Users, &config.sort.users),
+        (TableKind::Realms, &config.sort.realms),
+    ] {
+        if let Some(s) = sort.as_deref().and_then(|s| config::parse_sort(s, kind)) {
+            app.sorts[kind.index()] = s;
+        }
+    }
+    if let Some(s) = &cli.sort {
+        let sort = config::parse_sort(s, view).ok_or_else(|| {
+            usage(format!(
+                "--sort: the {} view has no column '{s}'",
+                view.title().to_lowercase()
+            ))
+        })?;
+        app.sorts[view.index()] = sort;
+    }
+    if let Some(f) = &cli.filter {
+        app.filter =
+            turntop::filter::Filter::parse(f).map_err(|e| usage(format!("--filter: {e}")))?;
+    }
+    for (kind, cols) in [
+        (TableKind::Allocations, &config.columns.allocations),
+        (TableKind::Users, &config.columns.users),
+        (TableKind::Realms, &config.columns.realms),
+    ] {
+        if let Some(cols) = cols {
+            app.columns[kind.index()] = Some(
+                cols.iter()
+                    .filter_map(|c| turntop::table::parse_column(c))
+                    .collect(),
+            );
+        }
+    }
+    for (cmd, keys) in &config.keys {
+        app.keys
+            .rebind(*cmd, &keys.keys())
+            .map_err(|e| usage(format!("config: keys: {e}")))?;
+    }
+    app.units = if cli.bits {
+        RateUnits::Bits
+    } else {
+        config.rate_units.unwrap_or_default()
+    };
+    app.mouse = cli.mouse || config.mouse.unwrap_or(false);
+    app.set_history_window(
+        cli.history
+            .or(config.history_window.map(|d| d.0))
+            .unwrap_or(600.0),
+    );
+    Ok(app)
+}
+
+fn redis_endpoints(
+    cli: &Cli,
+    config: &Config,
+) -> Result<Vec<redis_source::RedisEndpoint>, Failure> {
+    let urls: Vec<(String, Option<String>)> = if cli.redis.is_empty() {
+        config
+            .redis
+            .iter()
+            .map(|r| (r.url.clone(), r.name.clone()))
+            .collect()
+    } else {
+        cli.redis.iter().map(|u| (u.clone(), None)).collect()
+    };
+    redis_source::endpoints(&redis_source::EndpointsConfig {
+        urls,
+        password_file: cli.redis_password_file.as_deref(),
+        password_env: std::env::var(redis_source::PASSWORD_ENV).ok(),
+        ca_file: cli.redis_ca.as_deref(),
+        insecure: cli.redis_insecure,
+    })
+    .map_err(|e| usage(e.0))
+}
+
+fn run_tui(
+    app: App,
+    model: Model,
+    events: tokio::sync::mpsc::UnboundedReceiver<turntop::source::SourceEvent>,
+    clock: tui::Clock,
+    source: SourceInfo,
+    theme: Theme,
+    producer: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
+    runtime
+        .block_on(async move {
+            let task = tokio::spawn(producer);
+            let result = tui::run(tui::Session {
+                app,
+                model,
+                events,
+                clock,
+                source,
+                theme,
+            })
+            .await;
+            task.abort();
+            result
+        })
+        .map_err(|e| Failure {
+            message: format!("terminal: {e}"),
+            code: 1,
+        })?;
+    // Sources may hold sockets in blocking states; do not wait for them on the way out.
+    runtime.shutdown_background();
+    Ok(())
 }
 
 /// Exit code when a Redis endpoint cannot be reached (or refuses us) under `--once`.
 const EXIT_UNREACHABLE: u8 = 1;
 
 /// `turntop --once` against live Redis: connect, seed, listen `--listen` seconds, print.
-fn live_once(cli: &Cli) -> Result<(), Failure> {
-    let endpoints = redis_source::endpoints(&redis_source::EndpointsConfig {
-        urls: cli.redis.iter().map(|u| (u.clone(), None)).collect(),
-        password_file: cli.redis_password_file.as_deref(),
-        password_env: std::env::var(redis_source::PASSWORD_ENV).ok(),
-        ca_file: cli.redis_ca.as_deref(),
-        insecure: cli.redis_insecure,
-    })
-    .map_err(|e| usage(e.0))?;
+fn live_once(cli: &Cli, config: &Config, model_config: ModelConfig) -> Result<(), Failure> {
+    let endpoints = redis_endpoints(cli, config)?;
     if !(cli.listen.is_finite() && cli.listen >= 0.0) {
         return Err(usage("--listen must be a number of seconds >= 0"));
     }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
-    let config = ModelConfig {
-        retention: cli.retention,
-        ..ModelConfig::default()
-    };
     let (model, now) = runtime
         .block_on(live::once(
             endpoints,
             std::time::Duration::from_secs_f64(cli.listen),
-            config,
+            model_config,
             redis_source::RunOptions::default(),
         ))
         .map_err(|e| Failure {

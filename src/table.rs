@@ -87,21 +87,22 @@ const fn c(col: Col, title: &'static str, width: u16, priority: u8, right: bool)
 
 const ALLOCATION_COLUMNS: &[ColumnSpec] = &[
     c(Col::User, "USER", 16, 0, false),
-    c(Col::Realm, "REALM", 12, 4, false),
-    c(Col::Id, "ID", 9, 5, false),
-    c(Col::Endpoint, "SERVER", 14, 6, false),
-    c(Col::Type, "TYPE", 7, 5, false),
-    c(Col::Remote, "REMOTE", 21, 6, false),
+    c(Col::Realm, "REALM", 12, 5, false),
+    c(Col::Id, "ID", 8, 2, false),
+    c(Col::Endpoint, "SERVER", 14, 3, false),
+    c(Col::Type, "TYPE", 7, 4, false),
+    c(Col::Remote, "REMOTE", 21, 7, false),
     c(Col::Age, "AGE", 6, 7, true),
-    c(Col::Left, "LEFT", 6, 1, true),
-    c(Col::State, "STATE", 9, 0, false),
-    c(Col::ClientRx, "CLI RX", 9, 2, true),
-    c(Col::ClientTx, "CLI TX", 9, 2, true),
-    c(Col::PeerRx, "PEER RX", 9, 3, true),
-    c(Col::PeerTx, "PEER TX", 9, 3, true),
-    c(Col::Bytes, "BYTES", 7, 4, true),
-    c(Col::ClientHistory, "CLIENT", 12, 8, false),
-    c(Col::PeerHistory, "PEER", 12, 9, false),
+    c(Col::Left, "LEFT", 7, 1, true),
+    c(Col::State, "STATE", 10, 0, false),
+    c(Col::Rate, "RATE", 9, 1, true),
+    c(Col::ClientRx, "CLI RX", 9, 4, true),
+    c(Col::ClientTx, "CLI TX", 9, 4, true),
+    c(Col::PeerRx, "PEER RX", 9, 6, true),
+    c(Col::PeerTx, "PEER TX", 9, 6, true),
+    c(Col::Bytes, "BYTES", 8, 5, true),
+    c(Col::ClientHistory, "CLIENT", 12, 2, false),
+    c(Col::PeerHistory, "PEER", 12, 5, false),
     c(Col::LastReport, "LAST", 6, 3, true),
 ];
 
@@ -111,13 +112,14 @@ const USER_COLUMNS: &[ColumnSpec] = &[
     c(Col::Live, "LIVE", 5, 0, true),
     c(Col::Expired, "EXP", 4, 4, true),
     c(Col::Ended, "ENDED", 5, 5, true),
+    c(Col::Rate, "RATE", 9, 0, true),
     c(Col::ClientRx, "CLI RX", 9, 1, true),
     c(Col::ClientTx, "CLI TX", 9, 1, true),
     c(Col::PeerRx, "PEER RX", 9, 2, true),
     c(Col::PeerTx, "PEER TX", 9, 2, true),
-    c(Col::Bytes, "BYTES", 7, 3, true),
-    c(Col::ClientHistory, "CLIENT", 12, 6, false),
-    c(Col::PeerHistory, "PEER", 12, 7, false),
+    c(Col::Bytes, "BYTES", 8, 3, true),
+    c(Col::ClientHistory, "CLIENT", 12, 2, false),
+    c(Col::PeerHistory, "PEER", 12, 4, false),
     c(Col::LastReport, "LAST", 6, 4, true),
 ];
 
@@ -127,13 +129,14 @@ const REALM_COLUMNS: &[ColumnSpec] = &[
     c(Col::Live, "LIVE", 5, 0, true),
     c(Col::Expired, "EXP", 4, 4, true),
     c(Col::Ended, "ENDED", 5, 5, true),
+    c(Col::Rate, "RATE", 9, 0, true),
     c(Col::ClientRx, "CLI RX", 9, 1, true),
     c(Col::ClientTx, "CLI TX", 9, 1, true),
     c(Col::PeerRx, "PEER RX", 9, 2, true),
     c(Col::PeerTx, "PEER TX", 9, 2, true),
-    c(Col::Bytes, "BYTES", 7, 3, true),
-    c(Col::ClientHistory, "CLIENT", 12, 6, false),
-    c(Col::PeerHistory, "PEER", 12, 7, false),
+    c(Col::Bytes, "BYTES", 8, 3, true),
+    c(Col::ClientHistory, "CLIENT", 12, 2, false),
+    c(Col::PeerHistory, "PEER", 12, 4, false),
     c(Col::LastReport, "LAST", 6, 4, true),
 ];
 
@@ -533,16 +536,22 @@ pub fn sort_rows(rows: &mut [Row<'_>], sort: Sort, ctx: &Ctx<'_>) {
             .map(|(i, r)| (r.number(sort.col, ctx.now), i))
             .collect();
         keyed.sort_by(|(a, ia), (b, ib)| {
-            let ord = match (a, b) {
+            // A reversed sort is a full reversal (ties included), except that rows without a
+            // value stay last.
+            match (a, b) {
                 (Some(x), Some(y)) => {
-                    let o = x.total_cmp(y);
+                    let o = x
+                        .total_cmp(y)
+                        .then_with(|| identity_order(&rows[*ia], &rows[*ib]));
                     if sort.descending { o.reverse() } else { o }
                 }
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            };
-            ord.then_with(|| identity_order(&rows[*ia], &rows[*ib]))
+                (None, None) => {
+                    let o = identity_order(&rows[*ia], &rows[*ib]);
+                    if sort.descending { o.reverse() } else { o }
+                }
+            }
         });
         apply_permutation(rows, keyed.into_iter().map(|(_, i)| i).collect());
     } else {
@@ -559,9 +568,10 @@ pub fn sort_rows(rows: &mut [Row<'_>], sort: Sort, ctx: &Ctx<'_>) {
             })
             .collect();
         keyed.sort_by(|(a, ia), (b, ib)| {
-            let o = a.cmp(b);
-            let o = if sort.descending { o.reverse() } else { o };
-            o.then_with(|| identity_order(&rows[*ia], &rows[*ib]))
+            let o = a
+                .cmp(b)
+                .then_with(|| identity_order(&rows[*ia], &rows[*ib]));
+            if sort.descending { o.reverse() } else { o }
         });
         apply_permutation(rows, keyed.into_iter().map(|(_, i)| i).collect());
     }

@@ -134,7 +134,7 @@ impl State {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Atom(u32);
 
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 struct Atoms {
     list: Vec<Box<str>>,
     map: StrMap<u32>,
@@ -375,7 +375,7 @@ pub struct BadMessage {
 
 const BAD_MESSAGES_KEPT: usize = 32;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Model {
     config: ModelConfig,
     base: Option<Time>,

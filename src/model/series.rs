@@ -158,26 +158,37 @@ impl Series {
     /// `bucket_ds` each, the last one ending at `end`. A bucket no report covers stays `None`:
     /// "no data" is not "zero traffic".
     pub fn add_into(&self, buckets: &mut [Option<f64>], end: Ds, bucket_ds: Ds) {
-        let n = buckets.len() as u64;
+        let n = buckets.len() as i64;
         if n == 0 || bucket_ds == 0 {
             return;
         }
-        let bucket = u64::from(bucket_ds);
-        let window_start = u64::from(end).saturating_sub(n * bucket);
-        for r in self.reports.iter().rev() {
+        let bucket = i64::from(bucket_ds);
+        // Signed: a window longer than the model's life starts before its time zero.
+        let window_start = i64::from(end) - n * bucket;
+        let mut previous_end: Option<i64> = None;
+        for r in &self.reports {
+            let prev = previous_end.replace(i64::from(r.end));
             let Some(start) = r.start() else { continue };
-            let (start, stop) = (u64::from(start), u64::from(r.end));
-            if stop <= window_start {
-                break;
+            // Consecutive reports tile time: start exactly where the previous one ended, so the
+            // 0.1 s rounding of ends never counts a boundary twice (spikes) or leaves a hole.
+            let start = match prev {
+                Some(p) if (i64::from(start) - p).abs() <= 1 => p,
+                _ => i64::from(start),
+            };
+            let stop = i64::from(r.end);
+            if stop <= window_start || stop <= start {
+                continue;
             }
             let per_ds = r.bytes() as f64 / (stop - start) as f64;
             let mut t = start.max(window_start);
-            let stop = stop.min(u64::from(end));
+            let stop = stop.min(i64::from(end));
             while t < stop {
                 let i = (t - window_start) / bucket;
                 let bucket_end = window_start + (i + 1) * bucket;
                 let upto = bucket_end.min(stop);
-                let slot = &mut buckets[i as usize];
+                let Some(slot) = buckets.get_mut(i as usize) else {
+                    break;
+                };
                 // bytes per second in the bucket
                 *slot =
                     Some(slot.unwrap_or(0.0) + per_ds * (upto - t) as f64 * 10.0 / bucket as f64);
@@ -287,11 +298,48 @@ mod tests {
         // buckets of 1 s ending at t=6 s: [0,1) ... [5,6)
         s.add_into(&mut b, 60, 10);
         assert_eq!(b, vec![None, None, None, Some(1000.0), Some(1000.0), None]);
+        // A window longer than the series' whole life: data still lands at the right end.
+        let mut b = vec![None; 10];
+        s.add_into(&mut b, 60, 100);
+        assert_eq!(b[9], Some(2000.0 / 10.0));
+        assert!(b[..9].iter().all(Option::is_none));
         // unknown-span reports are not drawn
         let mut s = Series::default();
         s.push(rep(50, 0, 1500, 500), 0);
         let mut b = vec![None; 6];
         s.add_into(&mut b, 60, 10);
         assert!(b.iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn consecutive_reports_tile_without_spikes() {
+        // Two 1 s reports whose rounded start overlaps the previous end by 0.1 s.
+        let mut s = Series::default();
+        s.push(
+            Report {
+                end: 10,
+                span_ms: 1000,
+                rcvb: 1000,
+                sentb: 0,
+            },
+            0,
+        );
+        s.push(
+            Report {
+                end: 20,
+                span_ms: 1040,
+                rcvb: 1000,
+                sentb: 0,
+            },
+            0,
+        );
+        let mut b = vec![None; 20];
+        s.add_into(&mut b, 20, 1);
+        let per_bucket: Vec<f64> = b.iter().flatten().copied().collect();
+        assert_eq!(per_bucket.len(), 20);
+        assert!(
+            per_bucket.iter().all(|v| (v - 1000.0).abs() < 1e-6),
+            "{per_bucket:?}"
+        );
     }
 }

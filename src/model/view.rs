@@ -116,11 +116,11 @@ impl Model {
         let user = self.user_of(a);
         let realm = self.realm_of_user(user);
         let last = self.report_time(a);
+        // An ended allocation moves nothing: it has no current rate (its past is in the history).
         let (client_rate, peer_rate) = if state.is_open() {
             (a.client.rate_at(now), a.peer.rate_at(now))
         } else {
-            // It is gone: its last interval's rate is history, not a current rate.
-            (a.client.series.last_rate(), a.peer.series.last_rate())
+            (None, None)
         };
         Some(AllocationRow {
             alloc: a,

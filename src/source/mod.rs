@@ -77,7 +77,9 @@ impl SourceEvent {
                 state,
             } => model.set_connection(*endpoint, *at, state.clone()),
             SourceEvent::Gap { endpoint, to } => model.mark_gap(*endpoint, *to),
-            SourceEvent::Finished { .. } => {}
+            SourceEvent::Finished { endpoint, at } => {
+                model.set_connection(*endpoint, *at, ConnectionState::Finished)
+            }
         }
     }
 }

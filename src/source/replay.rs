@@ -76,7 +76,7 @@ pub async fn run(
     records: Vec<Record>,
     endpoint: EndpointId,
     speed: Speed,
-    tx: mpsc::Sender<SourceEvent>,
+    tx: mpsc::UnboundedSender<SourceEvent>,
 ) {
     let Some(first) = records.first().map(|r| r.epoch) else {
         return;
@@ -89,11 +89,11 @@ pub async fn run(
             tokio::time::sleep_until(due).await;
         }
         last = r.epoch;
-        if tx.send(event_of(endpoint, r)).await.is_err() {
+        if tx.send(event_of(endpoint, r)).is_err() {
             return;
         }
     }
-    let _ = tx.send(SourceEvent::Finished { endpoint, at: last }).await;
+    let _ = tx.send(SourceEvent::Finished { endpoint, at: last });
 }
 
 #[cfg(test)]
@@ -119,7 +119,7 @@ mod tests {
             channel: "c".into(),
             message: b"m".to_vec(),
         };
-        let (tx, mut rx) = mpsc::channel(16);
+        let (tx, mut rx) = mpsc::unbounded_channel();
         let start = tokio::time::Instant::now();
         tokio::spawn(run(
             vec![rec(100.0), rec(104.0)],

@@ -1,0 +1,243 @@
+//! The interactive loop: terminal guard, input, source events, the clock, rendering.
+//!
+//! One `select!` over terminal input, the queue of source events (everything queued is applied
+//! at once, then the screen is redrawn once), a 1 s tick (countdowns, eviction, events/s) and
+//! signals. A frame is drawn only when something changed, at most ~15 times a second, so an idle
+//! turntop costs nothing but its 1 Hz countdown.
+
+use std::collections::VecDeque;
+use std::io::{self, IsTerminal};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
+use crossterm::execute;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::app::{Action, App};
+use crate::model::{Model, Time};
+use crate::source::SourceEvent;
+use crate::ui::{self, HeaderInfo, HitMap, SourceInfo, Theme};
+
+const FRAME_GAP: Duration = Duration::from_millis(66);
+const RATE_WINDOW: Duration = Duration::from_secs(5);
+
+/// Where "now" comes from.
+#[derive(Clone, Debug)]
+pub enum Clock {
+    /// The wall clock (live Redis, demo).
+    Wall,
+    /// Captured time advancing at `speed` from `start` (the first record), pausable.
+    Replay {
+        start: Time,
+        speed: Option<f64>,
+        started: Instant,
+        paused_for: Duration,
+        paused_at: Option<Instant>,
+    },
+}
+
+impl Clock {
+    pub fn replay(start: Time, speed: Option<f64>) -> Clock {
+        Clock::Replay {
+            start,
+            speed,
+            started: Instant::now(),
+            paused_for: Duration::ZERO,
+            paused_at: None,
+        }
+    }
+
+    pub fn now(&self, model: &Model) -> Time {
+        match self {
+            Clock::Wall => crate::source::redis::now(),
+            Clock::Replay {
+                start,
+                speed,
+                started,
+                paused_for,
+                paused_at,
+            } => {
+                let last = model.last_event().unwrap_or(*start);
+                match speed {
+                    // As fast as possible: the state is true at the last event.
+                    None => last,
+                    Some(speed) => {
+                        let running = paused_at
+                            .unwrap_or_else(Instant::now)
+                            .duration_since(*started)
+                            .saturating_sub(*paused_for);
+                        (start + running.as_secs_f64() * speed).max(last)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Everything the loop needs besides the terminal.
+pub struct Session {
+    pub app: App,
+    pub model: Model,
+    pub events: UnboundedReceiver<SourceEvent>,
+    pub clock: Clock,
+    pub source: SourceInfo,
+    pub theme: Theme,
+}
+
+struct EventRate {
+    samples: VecDeque<(Instant, u64)>,
+}
+
+impl EventRate {
+    fn sample(&mut self, events: u64) -> f64 {
+        let now = Instant::now();
+        self.samples.push_back((now, events));
+        while self.samples.len() > 2
+            && self
+                .samples
+                .front()
+                .is_some_and(|(t, _)| now.duration_since(*t) > RATE_WINDOW)
+        {
+            self.samples.pop_front();
+        }
+        match (self.samples.front(), self.samples.back()) {
+            (Some((t0, e0)), Some((t1, e1))) if t1 > t0 => {
+                (e1 - e0) as f64 / t1.duration_since(*t0).as_secs_f64()
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// Refuse to draw a TUI into a pipe: say what to do instead.
+pub fn check_terminal() -> Result<(), String> {
+    if !io::stdout().is_terminal() {
+        return Err("stdout is not a terminal: use --once (with --format table, json or csv) for output to a pipe or file".into());
+    }
+    Ok(())
+}
+
+fn enter(mouse: bool) -> io::Result<DefaultTerminal> {
+    let terminal = ratatui::try_init()?;
+    if mouse {
+        execute!(io::stdout(), EnableMouseCapture)?;
+    }
+    Ok(terminal)
+}
+
+fn leave(mouse: bool) {
+    if mouse {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+    }
+    ratatui::restore();
+}
+
+/// Run until the user quits (or SIGTERM/SIGHUP). The terminal is restored on every way out,
+/// including a panic (ratatui's hook).
+pub async fn run(mut s: Session) -> io::Result<()> {
+    let mouse = s.app.mouse;
+    let mut terminal = enter(mouse)?;
+    let result = event_loop(&mut terminal, &mut s).await;
+    leave(mouse);
+    result
+}
+
+async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Result<()> {
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut batch: Vec<SourceEvent> = Vec::with_capacity(4096);
+    let mut source_open = true;
+    let mut frozen: Option<(Model, Time)> = None;
+    let mut rate = EventRate {
+        samples: VecDeque::new(),
+    };
+    let mut events_per_sec = 0.0;
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME_GAP;
+    let mut hit = HitMap::default();
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME_GAP {
+            let now = s.clock.now(&s.model);
+            let info = HeaderInfo {
+                source: s.source.clone(),
+                events_per_sec,
+            };
+            let (model, now) = match &frozen {
+                Some((m, t)) => (m, *t),
+                None => (&s.model, now),
+            };
+            terminal.draw(|f| hit = ui::draw(f, &mut s.app, model, now, &info, &s.theme))?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let redraw_at = tokio::time::Instant::from_std(last_draw + FRAME_GAP);
+        tokio::select! {
+            ev = input.next() => {
+                let Some(ev) = ev else { return Ok(()) };
+                match ev? {
+                    Event::Key(key) if key.kind != KeyEventKind::Release => {
+                        match s.app.on_key(key) {
+                            Action::Quit => return Ok(()),
+                            Action::Freeze(true) => {
+                                let now = s.clock.now(&s.model);
+                                frozen = Some((s.model.clone(), now));
+                            }
+                            Action::Freeze(false) => frozen = None,
+                            Action::Suspend => {
+                                suspend(terminal, s.app.mouse)?;
+                            }
+                            Action::None => {}
+                        }
+                        dirty = true;
+                    }
+                    Event::Mouse(m) if s.app.mouse => {
+                        s.app.on_mouse(m, hit.header_row, hit.first_row, &hit.columns);
+                        dirty = true;
+                    }
+                    Event::Resize(..) | Event::FocusGained => dirty = true,
+                    _ => {}
+                }
+            }
+            n = s.events.recv_many(&mut batch, 65_536), if source_open => {
+                if n == 0 {
+                    source_open = false;
+                }
+                for ev in batch.drain(..) {
+                    ev.apply_to(&mut s.model);
+                }
+                if frozen.is_none() {
+                    dirty = true;
+                }
+            }
+            _ = tick.tick() => {
+                let now = s.clock.now(&s.model);
+                s.model.evict(now);
+                events_per_sec = rate.sample(s.model.counters.events);
+                if frozen.is_none() {
+                    dirty = true;
+                }
+            }
+            _ = tokio::time::sleep_until(redraw_at), if dirty => {}
+            _ = sigterm.recv() => return Ok(()),
+            _ = sighup.recv() => return Ok(()),
+        }
+    }
+}
+
+/// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
+fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> io::Result<()> {
+    leave(mouse);
+    // SAFETY: raise() with a valid signal number has no memory-safety preconditions; the
+    // process stops here until SIGCONT.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    *terminal = enter(mouse)?;
+    terminal.clear()
+}

@@ -1,0 +1,366 @@
+//! The UI rendered into ratatui's TestBackend from a replayed real capture at a fixed clock,
+//! snapshotted with insta; and key handling on the app state, without rendering.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use turntop::app::{Action, App, Mode, Screen};
+use turntop::capture::{self, Record};
+use turntop::coturn::{self, AllocationId, EventKind};
+use turntop::model::{Model, ModelConfig};
+use turntop::source::replay;
+use turntop::table::{Col, RowKey, Scope, TableKind};
+use turntop::ui::{self, HeaderInfo, SourceInfo, Theme, ThemeName};
+
+fn records() -> Vec<Record> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/coturn-4.6.1/pubsub-capture.txt");
+    capture::read_file(&p).unwrap()
+}
+
+/// The main capture replayed up to t_rel 24 s: TCP and UDP allocations carrying traffic, some
+/// released and deleted, two pre-auth sessions. The clock is fixed at t_rel 25 s.
+fn model_at_25s() -> (Model, f64) {
+    let recs = records();
+    let t0 = recs[0].epoch - recs[0].t_rel;
+    let upto: Vec<Record> = recs.into_iter().filter(|r| r.t_rel <= 24.0).collect();
+    let mut m = Model::new(ModelConfig {
+        retention: 600.0,
+        history_window: 1800.0,
+    });
+    let ep = m.add_endpoint("127.0.0.1:16379");
+    replay::apply_all(&mut m, ep, &upto);
+    m.set_connection(ep, t0 + 1.0, turntop::model::ConnectionState::Connected);
+    (m, t0 + 25.0)
+}
+
+fn info() -> HeaderInfo {
+    HeaderInfo {
+        source: SourceInfo::Live,
+        events_per_sec: 12.5,
+    }
+}
+
+fn render(
+    app: &mut App,
+    model: &Model,
+    now: f64,
+    w: u16,
+    h: u16,
+    theme: ThemeName,
+) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let theme = Theme::new(theme);
+    // Twice, as the loop does: the first frame settles the selection on real rows.
+    for _ in 0..2 {
+        t.draw(|f| {
+            ui::draw(f, app, model, now, &info(), &theme);
+        })
+        .unwrap();
+    }
+    t
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(k: KeyCode) -> KeyEvent {
+    KeyEvent::new(k, KeyModifiers::NONE)
+}
+
+const SIZES: [(u16, u16); 4] = [(60, 20), (80, 24), (120, 40), (200, 50)];
+
+#[test]
+fn every_view_at_every_size() {
+    let (m, now) = model_at_25s();
+    for (w, h) in SIZES {
+        for (view, name) in [
+            (TableKind::Allocations, "allocations"),
+            (TableKind::Users, "users"),
+            (TableKind::Realms, "realms"),
+        ] {
+            let mut app = App::new(view);
+            let t = render(&mut app, &m, now, w, h, ThemeName::Dark);
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+        }
+        // Drill: realms -> users of the realm -> bob's allocations -> the busiest allocation.
+        let mut app = App::new(TableKind::Realms);
+        render(&mut app, &m, now, w, h, ThemeName::Dark);
+        app.on_key(code(KeyCode::Enter));
+        render(&mut app, &m, now, w, h, ThemeName::Dark);
+        app.on_key(key('j'));
+        app.on_key(key('k'));
+        app.on_key(code(KeyCode::Enter));
+        render(&mut app, &m, now, w, h, ThemeName::Dark);
+        app.on_key(code(KeyCode::Enter));
+        let t = render(&mut app, &m, now, w, h, ThemeName::Dark);
+        assert!(matches!(app.screen(), Screen::Detail { .. }));
+        insta::assert_snapshot!(format!("detail_{w}x{h}"), t.backend());
+    }
+}
+
+#[test]
+fn no_color_keeps_state_visible_without_any_colour() {
+    let (m, now) = model_at_25s();
+    let mut app = App::new(TableKind::Allocations);
+    let t = render(&mut app, &m, now, 120, 30, ThemeName::None);
+    for cell in t.backend().buffer().content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "colour in NO_COLOR: {cell:?}"
+        );
+    }
+    let text = t.backend().to_string();
+    assert!(
+        text.contains("● live") && text.contains("○ deleted"),
+        "state glyphs carry the state"
+    );
+    insta::assert_snapshot!("allocations_no_color_120x30", t.backend());
+}
+
+#[test]
+fn too_small_says_so() {
+    let (m, now) = model_at_25s();
+    let mut app = App::new(TableKind::Allocations);
+    let t = render(&mut app, &m, now, 30, 8, ThemeName::Dark);
+    insta::assert_snapshot!("too_small_30x8", t.backend());
+}
+
+#[test]
+fn help_overlay_and_sort_menu() {
+    let (m, now) = model_at_25s();
+    let mut app = App::new(TableKind::Allocations);
+    app.on_key(key('?'));
+    let t = render(&mut app, &m, now, 100, 34, ThemeName::Dark);
+    insta::assert_snapshot!("help_100x34", t.backend());
+    app.on_key(key('x'));
+    assert_eq!(app.mode, Mode::Normal);
+    app.on_key(key('o'));
+    let t = render(&mut app, &m, now, 100, 30, ThemeName::Dark);
+    insta::assert_snapshot!("sort_menu_100x30", t.backend());
+}
+
+fn selected_rows(app: &mut App, m: &Model, now: f64) -> Vec<String> {
+    // The rows as drawn, top to bottom, user + id columns.
+    let t = render(app, m, now, 200, 50, ThemeName::None);
+    let text = t.backend().to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    // Below the header, tabs, title and column header; above the hint bar.
+    lines[5..lines.len() - 1]
+        .iter()
+        .map(|l| l.trim_matches('"').trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn keys_sort_filter_drill_back_freeze() {
+    let (m, now) = model_at_25s();
+    let mut app = App::new(TableKind::Allocations);
+    render(&mut app, &m, now, 200, 50, ThemeName::None);
+    // Default sort: total rate, biggest first.
+    assert_eq!(app.sort(TableKind::Allocations).col, Col::Rate);
+    assert!(app.sort(TableKind::Allocations).descending);
+    // s cycles to the next column (user is first), r reverses, S goes back.
+    app.on_key(key('s'));
+    assert_eq!(app.sort(TableKind::Allocations).col, Col::ClientRx);
+    app.on_key(key('S'));
+    app.on_key(key('S'));
+    assert_eq!(app.sort(TableKind::Allocations).col, Col::State);
+    app.on_key(key('r'));
+    assert!(app.sort(TableKind::Allocations).descending);
+    // Sort menu: pick USER, ascending.
+    app.on_key(key('o'));
+    app.on_key(code(KeyCode::Home));
+    for _ in 0..30 {
+        app.on_key(key('k'));
+    }
+    app.on_key(code(KeyCode::Enter));
+    assert_eq!(app.sort(TableKind::Allocations).col, Col::User);
+    assert!(!app.sort(TableKind::Allocations).descending);
+    let rows = selected_rows(&mut app, &m, now);
+    let first_bob = rows.iter().position(|r| r.starts_with("bob")).unwrap();
+    assert!(
+        rows[..first_bob].iter().all(|r| r.starts_with("alice")),
+        "sorted by user: {rows:?}"
+    );
+
+    // The selection follows the row when the order changes.
+    app.on_key(key('G'));
+    render(&mut app, &m, now, 200, 50, ThemeName::None);
+    let selected = app.level().selected_key;
+    app.on_key(key('r'));
+    render(&mut app, &m, now, 200, 50, ThemeName::None);
+    assert_eq!(app.level().selected_key, selected);
+    assert_eq!(app.level().selected, 0, "the last row is now the first");
+
+    // Filter: typed, applied as typed, kept after Esc, shown in the title.
+    app.on_key(key('/'));
+    for c in "user=bob type=tcp".chars() {
+        app.on_key(key(c));
+    }
+    app.on_key(code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+    let rows = selected_rows(&mut app, &m, now);
+    assert!(
+        !rows.is_empty()
+            && rows
+                .iter()
+                .all(|r| r.starts_with("bob") && r.contains("TCP")),
+        "{rows:?}"
+    );
+    let t = render(&mut app, &m, now, 200, 50, ThemeName::None);
+    assert!(
+        t.backend()
+            .to_string()
+            .contains("filter: user=bob type=tcp")
+    );
+    // Inverted term and numeric comparison.
+    app.set_filter("!state=deleted rate>10KB");
+    let rows = selected_rows(&mut app, &m, now);
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r.contains("● live")),
+        "{rows:?}"
+    );
+    app.on_key(key('\\'));
+    assert!(app.filter.is_empty());
+    // A bad term is reported and the last good filter stays.
+    app.on_key(key('/'));
+    for c in "colour=red".chars() {
+        app.on_key(key(c));
+    }
+    assert!(
+        app.filter_error
+            .as_deref()
+            .is_some_and(|e| e.contains("unknown field 'colour'"))
+    );
+    app.on_key(code(KeyCode::Enter));
+
+    // Drill-down and back: users -> a user's allocations -> detail -> back -> back.
+    app.set_filter("");
+    app.on_key(key('2'));
+    render(&mut app, &m, now, 200, 50, ThemeName::None);
+    app.on_key(code(KeyCode::Enter));
+    let Screen::Table {
+        kind: TableKind::Allocations,
+        scope: Scope::User(_),
+    } = app.screen()
+    else {
+        panic!("{:?}", app.screen())
+    };
+    render(&mut app, &m, now, 200, 50, ThemeName::None);
+    app.on_key(code(KeyCode::Enter));
+    let Screen::Detail {
+        key: RowKey::Allocation { .. },
+    } = app.screen()
+    else {
+        panic!("{:?}", app.screen())
+    };
+    app.on_key(code(KeyCode::Esc));
+    app.on_key(code(KeyCode::Backspace));
+    assert_eq!(app.stack.len(), 1);
+    app.on_key(code(KeyCode::Esc));
+    assert_eq!(app.stack.len(), 1, "Esc at the top does nothing");
+    // Tab cycles the top-level views.
+    app.on_key(code(KeyCode::Tab));
+    assert_eq!(app.top_kind(), TableKind::Realms);
+    app.on_key(code(KeyCode::Tab));
+    assert_eq!(app.top_kind(), TableKind::Allocations);
+
+    // Freeze asks the loop to snapshot; zoom steps through the windows; q quits.
+    assert_eq!(app.on_key(key('f')), Action::Freeze(true));
+    assert_eq!(app.on_key(key(' ')), Action::Freeze(false));
+    let w = app.history_window();
+    app.on_key(key('-'));
+    assert!(app.history_window() > w);
+    app.on_key(key('+'));
+    app.on_key(key('+'));
+    assert!(app.history_window() < w);
+    assert_eq!(
+        app.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        Action::Quit
+    );
+    assert_eq!(app.on_key(key('q')), Action::Quit);
+}
+
+#[test]
+fn remapped_keys() {
+    let mut app = App::new(TableKind::Allocations);
+    app.keys
+        .rebind(turntop::app::Command::Quit, &["x".into()])
+        .unwrap();
+    assert_eq!(app.on_key(key('q')), Action::None);
+    assert_eq!(app.on_key(key('x')), Action::Quit);
+    assert!(
+        app.keys
+            .rebind(turntop::app::Command::Quit, &["ctrl-banana".into()])
+            .is_err()
+    );
+}
+
+#[test]
+fn hostile_usernames_are_drawn_inert() {
+    let mut m = Model::default();
+    let ep = m.add_endpoint("x");
+    let user = "ev\x1b[2J\x1b]0;owned\x07il\u{202E}resu";
+    let ch = coturn::channel_name(Some("r\x1b[31m"), user, AllocationId(1), EventKind::Status);
+    m.apply_raw(
+        ep,
+        100.0,
+        &ch,
+        b"new lifetime=600, type=UDP, remote=1.2.3.4:5\x1b[1m",
+    );
+    for view in [TableKind::Allocations, TableKind::Users, TableKind::Realms] {
+        let mut app = App::new(view);
+        let t = render(&mut app, &m, 101.0, 200, 20, ThemeName::Dark);
+        let text = t.backend().to_string();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' || ('\u{202A}'..='\u{202E}').contains(&c)),
+            "{text}"
+        );
+        if view == TableKind::Users {
+            // Escaped (and middle-truncated to the column): both ends visible.
+            assert!(
+                text.contains("ev\\x1b[2J") && text.contains("il\\u{202e}resu"),
+                "{text}"
+            );
+            assert!(text.contains("r\\x1b[31m"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn narrow_terminals_drop_columns_by_priority_and_truncate_names() {
+    let mut m = Model::default();
+    let ep = m.add_endpoint("x");
+    let ch = coturn::channel_name(
+        Some("realm.example"),
+        "1795641736:a-rather-long-rest-username",
+        AllocationId(7),
+        EventKind::Status,
+    );
+    m.apply_raw(
+        ep,
+        100.0,
+        &ch,
+        b"new lifetime=600, type=UDP, remote=1.2.3.4:5",
+    );
+    let mut app = App::new(TableKind::Allocations);
+    let t = render(&mut app, &m, 101.0, 60, 12, ThemeName::None);
+    let text = t.backend().to_string();
+    assert!(
+        text.contains("USER") && text.contains("STATE") && text.contains("LEFT"),
+        "{text}"
+    );
+    assert!(!text.contains("REMOTE"), "REMOTE goes first: {text}");
+    assert!(
+        text.contains('…') && text.contains("17956") && text.contains("name"),
+        "middle-truncated: {text}"
+    );
+}
