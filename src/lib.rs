@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod coturn;
+pub mod demo;
 pub mod model;
 pub mod output;
 pub mod sanitize;
