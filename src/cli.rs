@@ -15,6 +15,14 @@ use turntop::ui::ThemeName;
     about = "Live view of a coturn TURN server's allocations, from its Redis stats DB"
 )]
 pub struct Cli {
+    /// Run on the bundled demo (a living, simulated coturn), no Redis needed.
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// Seed of the demo generator (the same seed gives the same picture).
+    #[arg(long, global = true, default_value_t = 1, value_name = "N")]
+    pub demo_seed: u64,
+
     /// Print the state once, without the terminal UI, and exit.
     #[arg(long, global = true)]
     pub once: bool,

@@ -7,6 +7,7 @@ pub mod app;
 pub mod capture;
 pub mod config;
 pub mod coturn;
+pub mod demo;
 pub mod filter;
 pub mod format;
 pub mod live;

@@ -102,6 +102,34 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )
         }
+        None if cli.demo => {
+            let mut model = Model::new(model_config);
+            let endpoint = model.add_endpoint("demo");
+            let demo_config = turntop::demo::DemoConfig::with_seed(cli.demo_seed);
+            if cli.once {
+                let now = turntop::source::redis::now();
+                let mut demo = turntop::demo::Demo::new(demo_config, now);
+                for m in demo.prewarm() {
+                    model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
+                }
+                model.evict(now);
+                return print_once(&model, now, cli.format);
+            }
+            let app = build_app(&cli, &config)?;
+            tui::check_terminal().map_err(usage)?;
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            run_tui(
+                app,
+                model,
+                rx,
+                tui::Clock::Wall,
+                SourceInfo::Demo,
+                theme(&cli, &config),
+                async move {
+                    turntop::demo::run(demo_config, endpoint, tx).await;
+                },
+            )
+        }
         None if cli.once => live_once(&cli, &config, model_config),
         None => {
             let endpoints = redis_endpoints(&cli, &config)?;
