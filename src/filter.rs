@@ -191,14 +191,14 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
 impl Test {
     fn matches(&self, row: &impl Filterable) -> bool {
         match self {
-            Test::Text(TextField::Any, needle) => [
-                TextField::User,
-                TextField::Realm,
-                TextField::Id,
-                TextField::Remote,
-            ]
-            .into_iter()
-            .any(|f| row.text(f).is_some_and(|v| contains_ci(&v, needle))),
+            Test::Text(TextField::Any, needle) => {
+                // Ids are digits and dots: skip formatting one unless the needle could match.
+                let id_like = needle.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+                [TextField::User, TextField::Realm, TextField::Remote]
+                    .into_iter()
+                    .chain(id_like.then_some(TextField::Id))
+                    .any(|f| row.text(f).is_some_and(|v| contains_ci(&v, needle)))
+            }
             // States are whole words; a transport matches by word too, but `tcp` also finds
             // `TLS/TCP` (it is a TCP transport).
             Test::Text(TextField::State, word) => row

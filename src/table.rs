@@ -3,7 +3,6 @@
 //! exactly the same rows and columns.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 use crate::coturn::Leg;
 use crate::filter::{Filter, Filterable, NumField, TextField};
@@ -463,8 +462,37 @@ impl Filterable for FilterView<'_, '_> {
     }
 }
 
-/// The rows of a table: scoped, filtered and sorted (ties broken by identity, so the order is
-/// stable from frame to frame).
+/// The rows of a table in display order: rows stay where they were built and only an index
+/// array is sorted (a frame of 100k allocations must not move 100k rows around).
+pub struct TableRows<'a> {
+    pub rows: Vec<Row<'a>>,
+    pub order: Vec<u32>,
+}
+
+impl<'a> TableRows<'a> {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+    /// The `i`-th row on screen.
+    pub fn get(&self, i: usize) -> Option<&Row<'a>> {
+        self.order.get(i).and_then(|&j| self.rows.get(j as usize))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Row<'a>> {
+        self.order.iter().filter_map(|&j| self.rows.get(j as usize))
+    }
+    pub fn into_sorted_vec(self) -> Vec<Row<'a>> {
+        let mut taken: Vec<Option<Row<'a>>> = self.rows.into_iter().map(Some).collect();
+        self.order
+            .into_iter()
+            .filter_map(|j| taken.get_mut(j as usize).and_then(Option::take))
+            .collect()
+    }
+}
+
+/// The rows of a table: scoped, filtered and sorted.
 pub fn rows<'a>(
     kind: TableKind,
     scope: Scope,
@@ -472,12 +500,22 @@ pub fn rows<'a>(
     sort: Sort,
     ctx: &Ctx<'a>,
 ) -> Vec<Row<'a>> {
+    sorted_rows(kind, scope, filter, sort, ctx).into_sorted_vec()
+}
+
+pub fn sorted_rows<'a>(
+    kind: TableKind,
+    scope: Scope,
+    filter: &Filter,
+    sort: Sort,
+    ctx: &Ctx<'a>,
+) -> TableRows<'a> {
     let model = ctx.model;
     let now = ctx.now;
     let mut rows: Vec<Row<'a>> = match kind {
         TableKind::Allocations => model
-            .allocation_rows(now)
-            .into_iter()
+            .allocations()
+            .filter_map(|a| model.allocation_row(a, now))
             .filter(|r| match scope {
                 Scope::All => true,
                 Scope::User(u) => r.user_slot == u,
@@ -500,62 +538,42 @@ pub fn rows<'a>(
     if !filter.is_empty() {
         rows.retain(|row| filter.matches(&FilterView { row, ctx }));
     }
-    sort_rows(&mut rows, sort, ctx);
-    rows
+    let order = sort_order(&rows, sort, ctx);
+    TableRows { rows, order }
 }
 
-fn identity_order(a: &Row<'_>, b: &Row<'_>) -> Ordering {
-    match (a.key(), b.key()) {
-        (
-            RowKey::Allocation {
-                endpoint: e1,
-                user: u1,
-                id: i1,
-            },
-            RowKey::Allocation {
-                endpoint: e2,
-                user: u2,
-                id: i2,
-            },
-        ) => (e1, i1, u1).cmp(&(e2, i2, u2)),
-        (RowKey::User(x), RowKey::User(y)) | (RowKey::Realm(x), RowKey::Realm(y)) => x.cmp(&y),
-        _ => Ordering::Equal,
-    }
-}
-
-pub fn sort_rows(rows: &mut [Row<'_>], sort: Sort, ctx: &Ctx<'_>) {
+/// Display order of `rows`. Ties are broken by build order (slab order, stable for a given
+/// allocation), and a reversed sort is a full reversal, except that rows without a value
+/// ("no report yet") always go last: "no data" is not "zero".
+fn sort_order(rows: &[Row<'_>], sort: Sort, ctx: &Ctx<'_>) -> Vec<u32> {
     let numeric = rows
         .first()
         .is_some_and(|r| r.text(sort.col, ctx).is_none());
     if numeric {
-        // Rows without a value (no report yet) go last whatever the direction: "no data" is
-        // not "zero".
-        let mut keyed: Vec<(Option<f64>, usize)> = rows
+        let mut keyed: Vec<(bool, f64, u32)> = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.number(sort.col, ctx.now), i))
+            .map(|(i, r)| {
+                let v = r.number(sort.col, ctx.now);
+                let x = v.unwrap_or(0.0);
+                (
+                    v.is_none(),
+                    if sort.descending { -x } else { x },
+                    if sort.descending {
+                        u32::MAX - i as u32
+                    } else {
+                        i as u32
+                    },
+                )
+            })
             .collect();
-        keyed.sort_by(|(a, ia), (b, ib)| {
-            // A reversed sort is a full reversal (ties included), except that rows without a
-            // value stay last.
-            match (a, b) {
-                (Some(x), Some(y)) => {
-                    let o = x
-                        .total_cmp(y)
-                        .then_with(|| identity_order(&rows[*ia], &rows[*ib]));
-                    if sort.descending { o.reverse() } else { o }
-                }
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => {
-                    let o = identity_order(&rows[*ia], &rows[*ib]);
-                    if sort.descending { o.reverse() } else { o }
-                }
-            }
-        });
-        apply_permutation(rows, keyed.into_iter().map(|(_, i)| i).collect());
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        keyed
+            .into_iter()
+            .map(|(_, _, i)| if sort.descending { u32::MAX - i } else { i })
+            .collect()
     } else {
-        let mut keyed: Vec<(String, usize)> = rows
+        let mut keyed: Vec<(String, u32)> = rows
             .iter()
             .enumerate()
             .map(|(i, r)| {
@@ -563,23 +581,14 @@ pub fn sort_rows(rows: &mut [Row<'_>], sort: Sort, ctx: &Ctx<'_>) {
                     r.text(sort.col, ctx)
                         .map(|t| t.to_lowercase())
                         .unwrap_or_default(),
-                    i,
+                    i as u32,
                 )
             })
             .collect();
-        keyed.sort_by(|(a, ia), (b, ib)| {
-            let o = a
-                .cmp(b)
-                .then_with(|| identity_order(&rows[*ia], &rows[*ib]));
-            if sort.descending { o.reverse() } else { o }
-        });
-        apply_permutation(rows, keyed.into_iter().map(|(_, i)| i).collect());
-    }
-}
-
-fn apply_permutation<T: Clone>(rows: &mut [T], order: Vec<usize>) {
-    let sorted: Vec<T> = order.iter().map(|&i| rows[i].clone()).collect();
-    for (slot, row) in rows.iter_mut().zip(sorted) {
-        *slot = row;
+        keyed.sort_unstable();
+        if sort.descending {
+            keyed.reverse();
+        }
+        keyed.into_iter().map(|(_, i)| i).collect()
     }
 }

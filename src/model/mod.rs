@@ -2,6 +2,7 @@
 //! rates and a sparse history. Pure: no I/O, and time is always passed in (seconds since the
 //! Unix epoch, as `f64`), so replays, tests and the live source drive it the same way.
 
+mod ring;
 mod series;
 pub mod view;
 
@@ -13,6 +14,7 @@ use crate::coturn::{
     self, AllocationId, Counters, Leg, Message, ParseError, Payload, Status, StatusFields,
 };
 use crate::sanitize::sanitize;
+pub use ring::RateRing;
 pub use series::{Ds, Rate, Report, Series};
 
 /// Names from the network key these maps: a seeded hasher keeps them fast without letting a
@@ -174,12 +176,23 @@ pub struct LegStats {
     pub reports: u32,
     /// Exact time of the last report: the start of the next report's interval.
     pub last_report: Option<Time>,
+    /// The last report, inline: rates are read for every allocation on every frame, and the
+    /// series' buffer is elsewhere on the heap.
+    pub last: Option<Report>,
 }
 
 impl LegStats {
     /// See [`Series::rate_after`].
     pub fn rate_at(&self, now: Time) -> Option<Rate> {
-        self.series.rate_after(now - self.last_report?)
+        let r = self.last?;
+        if r.span_ms == 0 {
+            return None;
+        }
+        let secs = r.span_secs().max(now - self.last_report?);
+        Some(Rate {
+            rx: f64::from(r.rcvb) / secs,
+            tx: f64::from(r.sentb) / secs,
+        })
     }
 }
 
@@ -207,6 +220,8 @@ pub struct Allocation {
     pub endpoint: EndpointId,
     pub id: AllocationId,
     user: u32,
+    /// The user's realm (kept here so a report reaches the realm's history without a lookup).
+    realm: u32,
     name_hash: u64,
     phase: Phase,
     pub transport: Option<Atom>,
@@ -242,6 +257,7 @@ impl Allocation {
             endpoint,
             id,
             user,
+            realm: 0,
             name_hash: 0,
             phase: Phase::NoStatus,
             transport: None,
@@ -350,6 +366,8 @@ pub struct Realm {
     pub name: Option<Box<str>>,
     pub display: Box<str>,
     users: StrMap<u32>,
+    /// Client and peer rates of all its allocations, per second (allocated at the first report).
+    pub history: Option<Box<[RateRing; 2]>>,
 }
 
 /// Counters the header shows.
@@ -602,15 +620,27 @@ impl Model {
                     _ => 0,
                 };
                 leg_stats.last_report = Some(at);
-                leg_stats.series.push(
-                    Report {
-                        end: now,
-                        span_ms,
-                        rcvb: clamp_u32(delta.rcvb),
-                        sentb: clamp_u32(delta.sentb),
-                    },
-                    window_start,
-                );
+                let report = Report {
+                    end: now,
+                    span_ms,
+                    rcvb: clamp_u32(delta.rcvb),
+                    sentb: clamp_u32(delta.sentb),
+                };
+                leg_stats.last = Some(report);
+                leg_stats.series.push(report, window_start);
+                if span_ms > 0
+                    && let Some(realm) = self
+                        .realms
+                        .get_mut(a.realm as usize)
+                        .and_then(Option::as_mut)
+                {
+                    let rings = realm.history.get_or_insert_with(Default::default);
+                    rings[usize::from(leg == Leg::Peer)].add(
+                        at,
+                        f64::from(span_ms) / 1000.0,
+                        delta.bytes(),
+                    );
+                }
                 if no_status && a.client.reports + a.peer.reports == 1 {
                     // Its first word is traffic: a session without an allocation (so far). If no
                     // status ever comes it is evicted like an ended allocation.
@@ -870,6 +900,7 @@ impl Model {
             name: realm.map(Into::into),
             display: realm.map_or_else(|| "(no realm)".into(), |r| sanitize(r).into()),
             users: StrMap::default(),
+            history: None,
         };
         let slot = insert_slot(&mut self.realms, &mut self.free_realms, value);
         match realm {
@@ -929,6 +960,7 @@ impl Model {
         let user = self.user_slot(realm, user_name);
         let mut allocation = Allocation::new(endpoint, id, user, at);
         allocation.name_hash = name_hash;
+        allocation.realm = self.users[user as usize].as_ref().map_or(0, |u| u.realm);
         let slot = insert_slot(
             &mut self.allocations,
             &mut self.free_allocations,
@@ -1010,6 +1042,10 @@ impl Model {
             .iter()
             .enumerate()
             .filter_map(|(i, r)| r.as_ref().map(|r| (i as u32, r)))
+    }
+
+    pub fn realm(&self, slot: u32) -> Option<&Realm> {
+        self.realms.get(slot as usize).and_then(Option::as_ref)
     }
 
     pub fn realm_users<'a>(&'a self, r: &'a Realm) -> impl Iterator<Item = (u32, &'a User)> + 'a {

@@ -185,16 +185,39 @@ impl Model {
         realm_rows_from(&self.user_rows(now))
     }
 
+    /// What the header shows, in one light pass over the allocations (no rows built).
     pub fn totals(&self, now: Time) -> Totals {
-        let users = self.user_rows(now);
-        let realms = realm_rows_from(&users);
         let mut agg = Aggregate::default();
-        for r in &realms {
-            agg.merge(&r.agg);
+        let mut users = vec![false; self.user_slots()];
+        for a in self.allocations() {
+            let Some(state) = a.state(now) else { continue };
+            match state {
+                State::Live | State::Released => agg.live += 1,
+                State::Expired => agg.expired += 1,
+                State::Deleted => agg.ended += 1,
+            }
+            agg.client.add(&a.client.sum);
+            agg.peer.add(&a.peer.sum);
+            if state.is_open() {
+                agg.client_rate
+                    .add(a.client.rate_at(now).unwrap_or_default());
+                agg.peer_rate.add(a.peer.rate_at(now).unwrap_or_default());
+            }
+            if let Some(seen) = users.get_mut(self.allocation_user_slot(a) as usize) {
+                *seen = true;
+            }
+        }
+        let mut realms = std::collections::HashSet::new();
+        let mut user_count = 0;
+        for (slot, seen) in users.iter().enumerate() {
+            if *seen && let Some(u) = self.user(slot as u32) {
+                user_count += 1;
+                realms.insert(self.user_realm_slot(u));
+            }
         }
         Totals {
             agg,
-            users: users.len() as u32,
+            users: user_count,
             realms: realms.len() as u32,
         }
     }
@@ -235,7 +258,8 @@ impl Model {
         out
     }
 
-    /// The same, summed over a realm's users.
+    /// The same for a realm, from its per-second history ring (one pass over 1800 seconds,
+    /// however many allocations it has).
     pub fn realm_history(
         &self,
         realm_slot: u32,
@@ -244,17 +268,10 @@ impl Model {
         buckets: usize,
         bucket_secs: f64,
     ) -> Vec<Option<f64>> {
-        let mut out = vec![None; buckets];
-        if let Some((_, realm)) = self.realms().find(|(s, _)| *s == realm_slot) {
-            for (_, u) in self.realm_users(realm) {
-                for a in self.user_allocations(u) {
-                    a.leg(leg)
-                        .series
-                        .add_into(&mut out, self.ds_at(now), bucket_ds(bucket_secs));
-                }
-            }
+        match self.realm(realm_slot).and_then(|r| r.history.as_ref()) {
+            Some(rings) => rings[usize::from(leg == Leg::Peer)].buckets(now, buckets, bucket_secs),
+            None => vec![None; buckets],
         }
-        out
     }
 }
 

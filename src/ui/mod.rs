@@ -442,7 +442,7 @@ fn draw_table(
     theme: &Theme,
 ) -> HitMap {
     let sort = app.sort(kind);
-    let rows = table::rows(kind, scope, &app.filter, sort, ctx);
+    let rows = table::sorted_rows(kind, scope, &app.filter, sort, ctx);
     let page = usize::from(area.height.saturating_sub(2));
     let keys: Vec<RowKey> = rows.iter().map(Row::key).collect();
     app.reconcile(keys, page);
@@ -471,7 +471,8 @@ fn draw_table(
         })
         .collect();
     let window = app.history_window();
-    let visible = rows.iter().enumerate().skip(level.offset).take(page);
+    let visible = (level.offset..rows.len().min(level.offset + page))
+        .filter_map(|i| rows.get(i).map(|r| (i, r)));
     let body: Vec<TableRow> = visible
         .map(|(i, row)| {
             let state = row.state();

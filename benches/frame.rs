@@ -1,0 +1,86 @@
+//! Frame benchmark (issue 5): with 100k live allocations over 20k users and 50 realms, the time
+//! to build one frame: rows (scope + filter + sort) and drawing them into a 200x50 buffer.
+//! Target: <= 10 ms. Run: `cargo bench --bench frame`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use turntop::app::App;
+use turntop::table::TableKind;
+use turntop::ui::{self, HeaderInfo, SourceInfo, Theme, ThemeName};
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let scale = if quick { 10 } else { 1 };
+    let w = common::workload(common::ALLOCATIONS / scale, common::USERS / scale);
+    let (model, now) = common::loaded_model(&w);
+    drop(w);
+    let live = model
+        .allocation_rows(now)
+        .iter()
+        .filter(|r| r.state.is_open())
+        .count();
+    println!(
+        "model: {live} live allocations, {} users, {} realms",
+        model.user_rows(now).len(),
+        model.realm_rows(now).len()
+    );
+    let theme = Theme::new(ThemeName::Dark);
+    let info = HeaderInfo {
+        source: SourceInfo::Live,
+        events_per_sec: 0.0,
+    };
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
+    let cases: [(&str, TableKind, &str); 5] = [
+        ("allocations, sort rate", TableKind::Allocations, ""),
+        (
+            "allocations, filter type=udp rate>10KB",
+            TableKind::Allocations,
+            "type=udp rate>10KB",
+        ),
+        (
+            "allocations, filter substring 'user1'",
+            TableKind::Allocations,
+            "user1",
+        ),
+        ("users, sort rate", TableKind::Users, ""),
+        ("realms, sort rate", TableKind::Realms, ""),
+    ];
+    println!(
+        "{:<42} {:>9} {:>9} {:>9}   (target <= 10 ms)",
+        "frame (200x50)", "median", "p90", "max"
+    );
+    let only: Option<usize> = std::env::var("FRAME_CASE")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let repeat = if only.is_some() { 300 } else { 30 };
+    for (i, (name, kind, filter)) in cases.into_iter().enumerate() {
+        if only.is_some_and(|o| o != i) {
+            continue;
+        }
+        let mut app = App::new(kind);
+        app.set_filter(filter);
+        let mut times: Vec<Duration> = Vec::new();
+        for _ in 0..repeat {
+            let t = Instant::now();
+            terminal
+                .draw(|f| {
+                    ui::draw(f, &mut app, &model, now, &info, &theme);
+                })
+                .expect("draw");
+            times.push(t.elapsed());
+        }
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "{name:<42} {:>7.2}ms {:>7.2}ms {:>7.2}ms   {:.2}x of budget",
+            ms(times[times.len() / 2]),
+            ms(times[times.len() * 9 / 10]),
+            ms(times[times.len() - 1]),
+            ms(times[times.len() / 2]) / 10.0
+        );
+    }
+}
