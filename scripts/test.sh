@@ -20,4 +20,4 @@ pgrep -x turnserver >/dev/null 2>&1 && echo "note: a system turnserver is runnin
 
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
-cargo test --all-targets
+cargo test

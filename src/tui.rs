@@ -161,6 +161,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME_GAP;
     let mut hit = HitMap::default();
+    let mut frames = FrameLog::from_env();
     loop {
         if dirty && last_draw.elapsed() >= FRAME_GAP {
             let now = s.clock.now(&s.model);
@@ -173,6 +174,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
                 None => (&s.model, now),
             };
             terminal.draw(|f| hit = ui::draw(f, &mut s.app, model, now, &info, &s.theme))?;
+            frames.count();
             dirty = false;
             last_draw = Instant::now();
         }
@@ -226,6 +228,36 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
             _ = tokio::time::sleep_until(redraw_at), if dirty => {}
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
+        }
+    }
+}
+
+/// `TURNTOP_FRAME_LOG=FILE`: one line per frame drawn (seconds since start), for measuring
+/// redraws (the idle benchmark) without touching the screen.
+struct FrameLog {
+    file: Option<std::fs::File>,
+    start: Instant,
+}
+
+impl FrameLog {
+    fn from_env() -> FrameLog {
+        let file = std::env::var_os("TURNTOP_FRAME_LOG").and_then(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        });
+        FrameLog {
+            file,
+            start: Instant::now(),
+        }
+    }
+
+    fn count(&mut self) {
+        use std::io::Write;
+        if let Some(file) = self.file.as_mut() {
+            let _ = writeln!(file, "{:.3}", self.start.elapsed().as_secs_f64());
         }
     }
 }

@@ -1,0 +1,191 @@
+//! The real binary in a real terminal (tmux): rows appear, sorting changes the order, the filter
+//! narrows, Enter drills down, q exits and the terminal is restored; live from a test Redis,
+//! hostile usernames are shown inert and rates appear while traffic flows.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::redis::RedisServer;
+use common::tmux::{self, Tmux};
+use redis::Commands;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_turntop")
+}
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/coturn-4.6.1")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The data rows of the table: lines between the column header and the hint bar.
+fn table_rows(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let Some(header) = lines.iter().position(|l| l.starts_with("USER")) else {
+        return Vec::new();
+    };
+    lines[header + 1..]
+        .iter()
+        .take_while(|l| !l.trim_start().starts_with("q quit"))
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.to_string())
+        .collect()
+}
+
+#[test]
+fn replay_in_a_real_terminal() {
+    if !tmux::available() {
+        return;
+    }
+    let capture = fixture("pubsub-capture.txt");
+    let t = Tmux::start(
+        "replay",
+        120,
+        30,
+        &[bin(), "replay", &capture, "--speed", "max"],
+        &[("NO_COLOR", "1")],
+    );
+    let s = t.wait_for("rows", WAIT, |s| {
+        table_rows(s).len() >= 8 && s.contains("end of capture")
+            || s.contains("[REPLAY]") && table_rows(s).len() >= 8
+    });
+    assert!(s.contains("Allocations") && s.contains("sort RATE▼"), "{s}");
+
+    // Sorting by USER (ascending): alice rows come before bob rows.
+    t.keys(&["o"]);
+    t.wait_for("sort menu", WAIT, |s| s.contains("sort by"));
+    for _ in 0..20 {
+        t.keys(&["k"]);
+    }
+    t.keys(&["Enter"]);
+    let s = t.wait_for("sorted by user", WAIT, |s| s.contains("sort USER▲"));
+    let rows = table_rows(&s);
+    let first_bob = rows
+        .iter()
+        .position(|r| r.starts_with("bob"))
+        .expect("bob rows");
+    assert!(
+        first_bob > 0 && rows[..first_bob].iter().all(|r| r.starts_with("alice")),
+        "{s}"
+    );
+    t.keys(&["r"]);
+    let s = t.wait_for("reversed", WAIT, |s| s.contains("sort USER▼"));
+    assert!(table_rows(&s)[0].starts_with("bob"), "{s}");
+
+    // The filter narrows (and stays after Esc).
+    t.keys(&["/"]);
+    t.text("user=alice");
+    t.keys(&["Escape"]);
+    let s = t.wait_for("filtered", WAIT, |s| {
+        s.contains("filter: user=alice") && table_rows(s).iter().all(|r| r.starts_with("alice"))
+    });
+    assert!(!table_rows(&s).is_empty());
+
+    // Enter drills down to one allocation; Esc comes back.
+    t.keys(&["Enter"]);
+    t.wait_for("detail", WAIT, |s| {
+        s.contains("event log") && s.contains("› allocation")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("back", WAIT, |s| {
+        s.contains("filter: user=alice") && !s.contains("event log")
+    });
+
+    // Users view and drill to a user's allocations.
+    t.keys(&["2"]);
+    t.wait_for("users view", WAIT, |s| {
+        s.contains(" Users ") && s.contains("LIVE")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(WAIT), 0);
+    // The alternate screen is gone: the pane shows what was there before (nothing), not the UI.
+    let s = t.screen();
+    assert!(
+        !s.contains("turntop") && !s.contains("USER"),
+        "terminal not restored:\n{s}"
+    );
+}
+
+#[test]
+fn live_from_redis_shows_users_rates_and_inert_hostile_names() {
+    if !tmux::available() {
+        return;
+    }
+    let server = RedisServer::start();
+    let url = server.url();
+    let t = Tmux::start(
+        "live",
+        160,
+        30,
+        &[bin(), "--redis", &url],
+        &[("NO_COLOR", "1")],
+    );
+    t.wait_for("connected", WAIT, |s| s.contains("connected"));
+    let mut con = server.connection(&url);
+    let evil = "mallory\x1b[2J\x1b]0;pwned\x07\u{202E}txt.exe";
+    let base = format!("turn/realm/lab.example/user/{evil}/allocation/000000000000000042");
+    let _: () = con
+        .publish(format!("{base}/status"), "new lifetime=600, type=UDP, local=127.0.0.1:3478, remote=127.0.0.1:5000, ssl=NONE, cipher=NONE")
+        .unwrap();
+    // Traffic reports a second apart: a non-zero rate appears.
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(700));
+        let _: () = con
+            .publish(
+                format!("{base}/traffic"),
+                "rcvp=2048, rcvb=409600, sentp=2048, sentb=409600",
+            )
+            .unwrap();
+        let _: () = con
+            .publish(
+                format!("{base}/traffic/peer"),
+                "rcvp=2048, rcvb=400000, sentp=2048, sentb=400000",
+            )
+            .unwrap();
+    }
+    // Escaped, then middle-truncated to the column: both ends show.
+    let s = t.wait_for("the hostile user with a rate", WAIT, |s| {
+        s.contains("mallory\\x") && s.contains("txt.exe") && s.contains("KB/s")
+    });
+    let row = table_rows(&s)
+        .into_iter()
+        .find(|r| r.contains("mallory"))
+        .expect("row");
+    assert!(row.contains("● live"), "{row}");
+    assert!(
+        !s.contains("pwned\u{7}") && !s.contains('\u{202E}'),
+        "raw control characters reached the terminal:\n{s}"
+    );
+    // The header still reads normally (a raw ESC[2J would have cleared it).
+    assert!(
+        s.lines().next().is_some_and(|l| l.contains("turntop")),
+        "{s}"
+    );
+    t.keys(&["2"]);
+    t.wait_for("users view", WAIT, |s| {
+        s.contains(" Users ") && s.contains("mallory\\x1b")
+    });
+    t.keys(&["C-c"]);
+    assert_eq!(t.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn a_pipe_gets_a_hint_not_a_tui() {
+    let out = std::process::Command::new(bin())
+        .args(["replay", &fixture("pubsub-capture.txt")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a terminal") && err.contains("--once"),
+        "{err}"
+    );
+}
