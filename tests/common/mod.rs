@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests. Each test binary uses only some of them.
 #![allow(dead_code)]
 
+pub mod coturn;
 pub mod redis;
