@@ -541,6 +541,19 @@ impl LabEnv {
         self.redis.url()
     }
 
+    /// Steady traffic for about `secs` seconds on the scenario-1 environment: a UDP client of
+    /// user `udp` and a TCP client of user `tcp`, 50 messages/s of 100 bytes each (so coturn
+    /// reports every ~20 s per allocation). Keep the returned processes; dropping them ends them.
+    pub fn steady_traffic(&mut self, secs: u32) -> Vec<Proc> {
+        let n = (secs * 50).to_string();
+        vec![
+            self.coturn
+                .uclient("udp", &["-n", &n, "-z", "20", "-l", "100"], secs + 60),
+            self.coturn
+                .uclient("tcp", &["-t", "-n", &n, "-z", "20", "-l", "100"], secs + 60),
+        ]
+    }
+
     pub fn label(&self) -> String {
         self.redis.label()
     }
