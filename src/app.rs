@@ -319,6 +319,21 @@ mod tests {
         assert_eq!(k.key_for(Command::Enter), "Enter");
         assert_eq!(k.key_for(Command::SortReverse), "r");
     }
+
+    #[test]
+    fn pause_and_step_act_on_replays_only() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let mut app = App::new(TableKind::Allocations);
+        assert_eq!(app.on_key(key('p')), Action::None);
+        assert_eq!(app.on_key(key('n')), Action::None);
+        app.replay = true;
+        assert_eq!(app.on_key(key('p')), Action::Pause(true));
+        assert_eq!(app.on_key(key('p')), Action::Pause(false));
+        assert!(!app.paused);
+        assert_eq!(app.on_key(key('n')), Action::Step);
+        assert!(app.paused, "a step pauses");
+        assert_eq!(app.on_key(key('p')), Action::Pause(false));
+    }
 }
 
 fn key_name(code: KeyCode, mods: KeyModifiers) -> String {

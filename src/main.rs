@@ -49,7 +49,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
-            clap_complete::generate(*shell, &mut cmd, "turntop", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "turntop", &mut script);
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = std::io::stdout().write_all(&script);
             return Ok(());
         }
         Some(Command::Man { out }) => return man(out.as_deref()),
@@ -412,7 +415,12 @@ fn man(dir: Option<&std::path::Path>) -> Result<(), Failure> {
     let cmd = Cli::command();
     let result = match dir {
         Some(dir) => std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(cmd, dir)),
-        None => clap_mangen::Man::new(cmd).render(&mut std::io::stdout()),
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .map(|()| drop(std::io::stdout().write_all(&page)))
+        }
     };
     result.map_err(|e| Failure {
         message: format!("man: {e}"),

@@ -255,4 +255,74 @@ mod tests {
             Some(SourceEvent::Finished { .. })
         ));
     }
+
+    #[test]
+    fn the_playhead_stands_still_while_paused_and_resumes_where_it_stopped() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut head = Playhead::new(Speed::Factor(2.0), t0, 100.0);
+        assert_eq!(head.now(t0 + s(3), 0.0), 106.0);
+        head.pause(t0 + s(3), 0.0);
+        assert!(head.is_paused());
+        assert_eq!(head.now(t0 + s(60), 0.0), 106.0);
+        // A step delivered a message at 110: the clock shows it, and resumes from there.
+        assert_eq!(head.now(t0 + s(61), 110.0), 110.0);
+        head.resume(t0 + s(62), 110.0);
+        assert_eq!(head.now(t0 + s(63), 110.0), 112.0);
+        assert_eq!(head.due(114.0), t0 + s(64));
+        let max = Playhead::new(Speed::Max, t0, 100.0);
+        assert_eq!(max.now(t0 + s(9), 104.0), 104.0);
+        assert_eq!(max.now(t0 + s(9), f64::MIN), 100.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pauses_steps_and_resumes() {
+        let rec = |epoch: f64| Record {
+            t_rel: 0.0,
+            epoch,
+            pattern: "turn/*".into(),
+            channel: "c".into(),
+            message: b"m".to_vec(),
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (control, control_rx) = watch::channel(Control::default());
+        let start = Instant::now();
+        let records = [100.0, 101.0, 102.0, 110.0, 111.0].map(rec).to_vec();
+        tokio::spawn(run_controlled(
+            records,
+            EndpointId(0),
+            Speed::Factor(1.0),
+            tx,
+            control_rx,
+        ));
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(100.0));
+        // Pause at +0.5 s: nothing arrives, however long we wait.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        control.send_modify(|c| c.paused = true);
+        let waited = tokio::time::timeout(Duration::from_secs(60), rx.recv()).await;
+        assert!(waited.is_err(), "a message arrived while paused");
+        // Each step delivers exactly the next message, at once.
+        let before = Instant::now();
+        control.send_modify(|c| c.steps += 1);
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(101.0));
+        control.send_modify(|c| c.steps += 1);
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(102.0));
+        assert_eq!(before.elapsed(), Duration::ZERO);
+        assert!(
+            tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                .await
+                .is_err()
+        );
+        // Resume: the schedule continues from 102 (the last step), so 110 is 8 s later.
+        let resumed = Instant::now();
+        control.send_modify(|c| c.paused = false);
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(110.0));
+        assert_eq!(resumed.elapsed(), Duration::from_secs(8));
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(111.0));
+        assert!(matches!(
+            rx.recv().await,
+            Some(SourceEvent::Finished { .. })
+        ));
+        assert!(start.elapsed() > Duration::from_secs(90));
+    }
 }
