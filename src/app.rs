@@ -105,6 +105,10 @@ pub enum Command {
     ZoomOut,
     Units,
     Suspend,
+    /// Replays: pause or resume.
+    Pause,
+    /// Replays: deliver the next message (pauses first).
+    Step,
 }
 
 /// What the event loop must do after a key.
@@ -115,6 +119,10 @@ pub enum Action {
     /// Freeze was toggled: take (or drop) a snapshot of the model.
     Freeze(bool),
     Suspend,
+    /// A replay was paused (`true`) or resumed.
+    Pause(bool),
+    /// A replay should deliver its next message.
+    Step,
 }
 
 #[derive(Clone, Debug)]
@@ -232,6 +240,8 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("-", Command::ZoomOut),
     ("b", Command::Units),
     ("ctrl-z", Command::Suspend),
+    ("p", Command::Pause),
+    ("n", Command::Step),
 ];
 
 impl Default for KeyMap {
@@ -309,6 +319,21 @@ mod tests {
         assert_eq!(k.key_for(Command::Enter), "Enter");
         assert_eq!(k.key_for(Command::SortReverse), "r");
     }
+
+    #[test]
+    fn pause_and_step_act_on_replays_only() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let mut app = App::new(TableKind::Allocations);
+        assert_eq!(app.on_key(key('p')), Action::None);
+        assert_eq!(app.on_key(key('n')), Action::None);
+        app.replay = true;
+        assert_eq!(app.on_key(key('p')), Action::Pause(true));
+        assert_eq!(app.on_key(key('p')), Action::Pause(false));
+        assert!(!app.paused);
+        assert_eq!(app.on_key(key('n')), Action::Step);
+        assert!(app.paused, "a step pauses");
+        assert_eq!(app.on_key(key('p')), Action::Pause(false));
+    }
 }
 
 fn key_name(code: KeyCode, mods: KeyModifiers) -> String {
@@ -354,6 +379,10 @@ pub struct App {
     pub columns: [Option<Vec<Col>>; 3],
     /// Detail screen: scroll of the event log.
     pub detail_scroll: usize,
+    /// Showing a replay: pause and step apply (and the hints and help show them).
+    pub replay: bool,
+    /// The replay is paused.
+    pub paused: bool,
 }
 
 impl App {
@@ -390,6 +419,8 @@ impl App {
             mouse: false,
             columns: [None, None, None],
             detail_scroll: 0,
+            replay: false,
+            paused: false,
         }
     }
 
@@ -651,6 +682,15 @@ impl App {
                 }
             }
             Command::Suspend => return Action::Suspend,
+            Command::Pause if self.replay => {
+                self.paused = !self.paused;
+                return Action::Pause(self.paused);
+            }
+            Command::Step if self.replay => {
+                self.paused = true;
+                return Action::Step;
+            }
+            Command::Pause | Command::Step => {}
         }
         Action::None
     }

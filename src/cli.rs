@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use turntop::source::replay::Speed;
 use turntop::table::TableKind;
@@ -12,7 +12,8 @@ use turntop::ui::ThemeName;
 #[command(
     name = "turntop",
     version,
-    about = "Live view of a coturn TURN server's allocations, from its Redis stats DB"
+    about = "Live view of a coturn TURN server's allocations, from its Redis stats DB",
+    after_help = EXAMPLES
 )]
 pub struct Cli {
     /// Run on the bundled demo (a living, simulated coturn), no Redis needed.
@@ -27,7 +28,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub once: bool,
 
-    /// Output format for --once.
+    /// Output format for --once: table and csv print the --view (filtered, sorted) as the TUI
+    /// shows it; json prints the full snapshot, or the view's rows with --view/--filter/--sort.
     #[arg(long, value_enum, default_value_t = Format::Json, global = true)]
     pub format: Format,
 
@@ -97,6 +99,17 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  turntop --demo                              a simulated coturn, no Redis needed
+  turntop --redis redis://127.0.0.1:6379      watch coturn's --redis-statsdb live
+  turntop --once --view users --format table  one table of users, for a pipe or a script
+  turntop --once --format csv --filter 'type=tcp' --sort -bytes
+  turntop record --redis redis://10.0.0.5:6379 -o coturn.txt --duration 10m --keys
+  turntop replay coturn.txt --speed 10        replay it (p pauses, n steps)
+  turntop completions bash > ~/.local/share/bash-completion/completions/turntop
+  turntop man > turntop.1";
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Replay a capture file (the format `turntop record` writes).
@@ -107,12 +120,29 @@ pub enum Command {
         #[arg(long, default_value = "1")]
         speed: Speed,
     },
+    /// Record every message coturn publishes (from --redis) into a capture file, until Ctrl-C,
+    /// SIGTERM or --duration.
+    Record {
+        /// The capture file to write (`-` for stdout); replaced if it exists.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// Stop after this long: seconds or e.g. 10m.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        duration: Option<f64>,
+        /// Also write the status keys found at start (#key lines; replay seeds from them).
+        #[arg(long)]
+        keys: bool,
+    },
+    /// Print shell completions for bash, zsh, fish, elvish or powershell.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), or write one page per command into --out DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Json,
-}
+pub use turntop::headless::Format;
 
 fn parse_duration(s: &str) -> Result<f64, String> {
     turntop::format::parse_duration(s)

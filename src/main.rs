@@ -1,7 +1,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use turntop::app::App;
 use turntop::capture;
@@ -9,7 +9,6 @@ use turntop::config::{self, Config};
 use turntop::format::RateUnits;
 use turntop::live;
 use turntop::model::{Model, ModelConfig};
-use turntop::output;
 use turntop::source::redis as redis_source;
 use turntop::source::replay;
 use turntop::table::TableKind;
@@ -18,7 +17,7 @@ use turntop::ui::{SourceInfo, Theme, ThemeName};
 
 mod cli;
 
-use cli::{Cli, Command, Format};
+use cli::{Cli, Command};
 
 /// Exit code for bad input (files, arguments, configuration), as clap uses for bad arguments.
 const EXIT_USAGE: u8 = 2;
@@ -47,6 +46,18 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "turntop", &mut script);
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = std::io::stdout().write_all(&script);
+            return Ok(());
+        }
+        Some(Command::Man { out }) => return man(out.as_deref()),
+        _ => {}
+    }
     let (config, _path) = config::load(cli.config.as_deref()).map_err(|e| usage(e.0))?;
     let model_config = ModelConfig {
         retention: cli
@@ -56,31 +67,35 @@ fn run(cli: Cli) -> Result<(), Failure> {
         history_window: 1800.0,
     };
     match &cli.command {
+        Some(Command::Completions { .. } | Command::Man { .. }) => Ok(()),
+        Some(Command::Record {
+            output,
+            duration,
+            keys,
+        }) => record(&cli, &config, output, *duration, *keys),
         Some(Command::Replay { file, speed }) => {
             let records =
                 capture::read_file(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let keys = turntop::record::read_keys(file)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
             let mut model = Model::new(model_config);
             let label = file.file_name().map_or_else(
                 || file.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
             let endpoint = model.add_endpoint(label.clone());
+            turntop::record::seed(&mut model, endpoint, keys);
             if cli.once {
                 let now = replay::apply_all(&mut model, endpoint, &records);
-                return print_once(&model, now, cli.format);
+                return print_once(&cli, &config, &model, now);
             }
-            let app = build_app(&cli, &config)?;
+            let mut app = build_app(&cli, &config)?;
+            app.replay = true;
             tui::check_terminal().map_err(usage)?;
             let start = records.first().map_or(0.0, |r| r.epoch);
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             let speed = *speed;
-            let clock = tui::Clock::replay(
-                start,
-                match speed {
-                    replay::Speed::Max => None,
-                    replay::Speed::Factor(f) => Some(f),
-                },
-            );
+            let (control, control_rx) = tokio::sync::watch::channel(replay::Control::default());
             let source = SourceInfo::Replay {
                 file: label,
                 speed: match speed {
@@ -94,11 +109,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 app,
                 model,
                 rx,
-                clock,
+                Some(control),
                 source,
                 theme(&cli, &config),
+                move || tui::Clock::replay(start, speed),
                 async move {
-                    replay::run(records, endpoint, speed, tx).await;
+                    replay::run_controlled(records, endpoint, speed, tx, control_rx).await;
                 },
             )
         }
@@ -113,7 +129,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
                 }
                 model.evict(now);
-                return print_once(&model, now, cli.format);
+                return print_once(&cli, &config, &model, now);
             }
             let app = build_app(&cli, &config)?;
             tui::check_terminal().map_err(usage)?;
@@ -122,9 +138,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 app,
                 model,
                 rx,
-                tui::Clock::Wall,
+                None,
                 SourceInfo::Demo,
                 theme(&cli, &config),
+                || tui::Clock::Wall,
                 async move {
                     turntop::demo::run(demo_config, endpoint, tx).await;
                 },
@@ -149,9 +166,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 app,
                 model,
                 rx,
-                tui::Clock::Wall,
+                None,
                 SourceInfo::Live,
                 theme(&cli, &config),
+                || tui::Clock::Wall,
                 async move {
                     futures::future::join_all(tasks).await;
                 },
@@ -250,18 +268,22 @@ fn redis_endpoints(
     .map_err(|e| usage(e.0))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_tui(
     app: App,
     model: Model,
     events: tokio::sync::mpsc::UnboundedReceiver<turntop::source::SourceEvent>,
-    clock: tui::Clock,
+    control: Option<tokio::sync::watch::Sender<replay::Control>>,
     source: SourceInfo,
     theme: Theme,
+    clock: impl FnOnce() -> tui::Clock,
     producer: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
     runtime
         .block_on(async move {
+            // The replay clock and its task start together.
+            let clock = clock();
             let task = tokio::spawn(producer);
             let result = tui::run(tui::Session {
                 app,
@@ -270,6 +292,7 @@ fn run_tui(
                 clock,
                 source,
                 theme,
+                control,
             })
             .await;
             task.abort();
@@ -305,18 +328,102 @@ fn live_once(cli: &Cli, config: &Config, model_config: ModelConfig) -> Result<()
             message: e.0,
             code: EXIT_UNREACHABLE,
         })?;
-    print_once(&model, now, cli.format)
+    print_once(cli, config, &model, now)
 }
 
-fn print_once(model: &Model, now: f64, format: Format) -> Result<(), Failure> {
-    let snapshot = output::snapshot(model, now);
-    let text = match format {
-        Format::Json => {
-            serde_json::to_string_pretty(&snapshot).map_err(|e| usage(e.to_string()))?
-        }
-    };
+/// `--once`: the view (table, csv) or the snapshot (json; the view's rows when --view,
+/// --filter or --sort is given).
+fn print_once(cli: &Cli, config: &Config, model: &Model, now: f64) -> Result<(), Failure> {
+    let app = build_app(cli, config)?;
+    let rows_json = cli.view.is_some() || cli.filter.is_some() || cli.sort.is_some();
+    let text = turntop::headless::render(cli.format, &app, model, now, rows_json).map_err(usage)?;
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
-    let _ = writeln!(out, "{text}");
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     Ok(())
+}
+
+/// `turntop record`: one endpoint, into a file (or stdout), until a signal or --duration.
+fn record(
+    cli: &Cli,
+    config: &Config,
+    output: &std::path::Path,
+    duration: Option<f64>,
+    keys: bool,
+) -> Result<(), Failure> {
+    let mut endpoints = redis_endpoints(cli, config)?;
+    if endpoints.len() != 1 {
+        return Err(usage(
+            "record takes one Redis endpoint: run one record per --redis",
+        ));
+    }
+    let endpoint = endpoints.remove(0);
+    let label = endpoint.label.clone();
+    let to_stdout = output.as_os_str() == "-";
+    let mut out: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::stdout())
+    } else {
+        let file = std::fs::File::create(output)
+            .map_err(|e| usage(format!("{}: {e}", output.display())))?;
+        Box::new(std::io::BufWriter::new(file))
+    };
+    let options = turntop::record::Options {
+        duration: duration.map(std::time::Duration::from_secs_f64),
+        keys,
+        run: redis_source::RunOptions::default(),
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
+    let result = runtime.block_on(async {
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
+        let stop = async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => "interrupted (Ctrl-C)",
+                _ = sigterm.recv() => "terminated (SIGTERM)",
+            }
+        };
+        if !to_stdout {
+            eprintln!(
+                "turntop: recording {label} into {} (Ctrl-C stops)",
+                output.display()
+            );
+        }
+        turntop::record::record(endpoint, &mut out, options, stop).await
+    });
+    runtime.shutdown_background();
+    let summary = result.map_err(|message| Failure {
+        message,
+        code: EXIT_UNREACHABLE,
+    })?;
+    if !to_stdout {
+        eprintln!(
+            "turntop: recorded {} messages{} into {}",
+            summary.messages,
+            if keys {
+                format!(" and {} status keys", summary.keys)
+            } else {
+                String::new()
+            },
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+/// `turntop man`: the page of the whole command on stdout, or one page per command in `dir`.
+fn man(dir: Option<&std::path::Path>) -> Result<(), Failure> {
+    let cmd = Cli::command();
+    let result = match dir {
+        Some(dir) => std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(cmd, dir)),
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut page)
+                .map(|()| drop(std::io::stdout().write_all(&page)))
+        }
+    };
+    result.map_err(|e| Failure {
+        message: format!("man: {e}"),
+        code: 1,
+    })
 }

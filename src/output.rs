@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::coturn::{Counters, Leg};
-use crate::model::view::Aggregate;
+use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
 use crate::model::{EventCounters, Model, Rate, State, Time};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,79 +134,84 @@ fn agg_rates(a: &Aggregate) -> RatesOut {
     RatesOut::new(Some(a.client_rate), Some(a.peer_rate))
 }
 
+/// One allocation row as the JSON snapshot shows it.
+pub fn allocation_out(model: &Model, row: &AllocationRow<'_>, now: Time) -> AllocationOut {
+    let a = row.alloc;
+    let atom = |x| model.atom(x).map(str::to_owned);
+    AllocationOut {
+        endpoint: model
+            .endpoint(a.endpoint)
+            .map_or_else(String::new, |e| e.label.clone()),
+        realm: row.realm.map(str::to_owned),
+        user: row.user.to_owned(),
+        id: a.id.to_string(),
+        state: row.state,
+        transport: atom(a.transport),
+        local: atom(a.local),
+        remote: a.remote.as_deref().map(str::to_owned),
+        ssl: atom(a.ssl),
+        cipher: atom(a.cipher),
+        lifetime_s: a.lifetime,
+        lifetime_left_s: a.lifetime_left(now).map(round2),
+        expiry_is_upper_bound: a.expiry_is_upper_bound,
+        seeded: a.seeded_at.is_some(),
+        first_seen: a.first_seen,
+        ended_at: a.ended_at,
+        client: a.client.sum,
+        peer: a.peer.sum,
+        total: a.total.as_ref().map(|_| LegTotals {
+            client: a.total_of(Leg::Client),
+            peer: a.total_of(Leg::Peer),
+        }),
+        totals_mismatch: a.totals_mismatch(),
+        rates: RatesOut::new(row.client_rate, row.peer_rate),
+        last_report_age_s: row.last_report_age,
+    }
+}
+
+/// One user row as the JSON snapshot shows it.
+pub fn user_out(u: &UserRow<'_>) -> UserOut {
+    UserOut {
+        realm: u.realm.map(str::to_owned),
+        user: u.user.to_owned(),
+        allocations_live: u.agg.live,
+        allocations_expired: u.agg.expired,
+        allocations_ended: u.agg.ended,
+        client: u.agg.client,
+        peer: u.agg.peer,
+        rates: agg_rates(&u.agg),
+    }
+}
+
+/// One realm row as the JSON snapshot shows it.
+pub fn realm_out(r: &RealmRow<'_>) -> RealmOut {
+    RealmOut {
+        realm: r.realm.map(str::to_owned),
+        users: r.users,
+        allocations_live: r.agg.live,
+        allocations_expired: r.agg.expired,
+        allocations_ended: r.agg.ended,
+        client: r.agg.client,
+        peer: r.agg.peer,
+        rates: agg_rates(&r.agg),
+    }
+}
+
 /// The model's state at `now`, sorted so that equal states give equal output.
 pub fn snapshot(model: &Model, now: Time) -> Snapshot {
     let mut allocations: Vec<AllocationOut> = model
         .allocation_rows(now)
-        .into_iter()
-        .map(|row| {
-            let a = row.alloc;
-            let atom = |x| model.atom(x).map(str::to_owned);
-            AllocationOut {
-                endpoint: model
-                    .endpoint(a.endpoint)
-                    .map_or_else(String::new, |e| e.label.clone()),
-                realm: row.realm.map(str::to_owned),
-                user: row.user.to_owned(),
-                id: a.id.to_string(),
-                state: row.state,
-                transport: atom(a.transport),
-                local: atom(a.local),
-                remote: a.remote.as_deref().map(str::to_owned),
-                ssl: atom(a.ssl),
-                cipher: atom(a.cipher),
-                lifetime_s: a.lifetime,
-                lifetime_left_s: a.lifetime_left(now).map(round2),
-                expiry_is_upper_bound: a.expiry_is_upper_bound,
-                seeded: a.seeded_at.is_some(),
-                first_seen: a.first_seen,
-                ended_at: a.ended_at,
-                client: a.client.sum,
-                peer: a.peer.sum,
-                total: a.total.as_ref().map(|_| LegTotals {
-                    client: a.total_of(Leg::Client),
-                    peer: a.total_of(Leg::Peer),
-                }),
-                totals_mismatch: a.totals_mismatch(),
-                rates: RatesOut::new(row.client_rate, row.peer_rate),
-                last_report_age_s: row.last_report_age,
-            }
-        })
+        .iter()
+        .map(|row| allocation_out(model, row, now))
         .collect();
     allocations.sort_by(|a, b| {
         (&a.endpoint, &a.realm, &a.user, &a.id).cmp(&(&b.endpoint, &b.realm, &b.user, &b.id))
     });
 
-    let user_rows = model.user_rows(now);
-    let mut users: Vec<UserOut> = user_rows
-        .iter()
-        .map(|u| UserOut {
-            realm: u.realm.map(str::to_owned),
-            user: u.user.to_owned(),
-            allocations_live: u.agg.live,
-            allocations_expired: u.agg.expired,
-            allocations_ended: u.agg.ended,
-            client: u.agg.client,
-            peer: u.agg.peer,
-            rates: agg_rates(&u.agg),
-        })
-        .collect();
+    let mut users: Vec<UserOut> = model.user_rows(now).iter().map(user_out).collect();
     users.sort_by(|a, b| (&a.realm, &a.user).cmp(&(&b.realm, &b.user)));
 
-    let mut realms: Vec<RealmOut> = model
-        .realm_rows(now)
-        .into_iter()
-        .map(|r| RealmOut {
-            realm: r.realm.map(str::to_owned),
-            users: r.users,
-            allocations_live: r.agg.live,
-            allocations_expired: r.agg.expired,
-            allocations_ended: r.agg.ended,
-            client: r.agg.client,
-            peer: r.agg.peer,
-            rates: agg_rates(&r.agg),
-        })
-        .collect();
+    let mut realms: Vec<RealmOut> = model.realm_rows(now).iter().map(realm_out).collect();
     realms.sort_by(|a, b| a.realm.cmp(&b.realm));
 
     let endpoints = model

@@ -19,6 +19,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use crate::app::{Action, App};
 use crate::model::{Model, Time};
 use crate::source::SourceEvent;
+use crate::source::replay::{Control, Playhead, Speed};
 use crate::ui::{self, HeaderInfo, HitMap, SourceInfo, Theme};
 
 const FRAME_GAP: Duration = Duration::from_millis(66);
@@ -29,49 +30,35 @@ const RATE_WINDOW: Duration = Duration::from_secs(5);
 pub enum Clock {
     /// The wall clock (live Redis, demo).
     Wall,
-    /// Captured time advancing at `speed` from `start` (the first record), pausable.
-    Replay {
-        start: Time,
-        speed: Option<f64>,
-        started: Instant,
-        paused_for: Duration,
-        paused_at: Option<Instant>,
-    },
+    /// Captured time advancing at the replay speed from the first record, pausable: the same
+    /// [`Playhead`] the replay task keeps, so the header clock and the messages stop together.
+    Replay(Playhead),
 }
 
 impl Clock {
-    pub fn replay(start: Time, speed: Option<f64>) -> Clock {
-        Clock::Replay {
-            start,
-            speed,
-            started: Instant::now(),
-            paused_for: Duration::ZERO,
-            paused_at: None,
-        }
+    pub fn replay(start: Time, speed: Speed) -> Clock {
+        Clock::Replay(Playhead::new(speed, tokio::time::Instant::now(), start))
     }
 
     pub fn now(&self, model: &Model) -> Time {
         match self {
             Clock::Wall => crate::source::redis::now(),
-            Clock::Replay {
-                start,
-                speed,
-                started,
-                paused_for,
-                paused_at,
-            } => {
-                let last = model.last_event().unwrap_or(*start);
-                match speed {
-                    // As fast as possible: the state is true at the last event.
-                    None => last,
-                    Some(speed) => {
-                        let running = paused_at
-                            .unwrap_or_else(Instant::now)
-                            .duration_since(*started)
-                            .saturating_sub(*paused_for);
-                        (start + running.as_secs_f64() * speed).max(last)
-                    }
-                }
+            Clock::Replay(head) => {
+                let last = model.last_event().unwrap_or(Time::MIN);
+                head.now(tokio::time::Instant::now(), last)
+            }
+        }
+    }
+
+    /// Pause or resume a replay clock (a no-op on the wall clock).
+    pub fn set_paused(&mut self, paused: bool, model: &Model) {
+        if let Clock::Replay(head) = self {
+            let last = model.last_event().unwrap_or(Time::MIN);
+            let at = tokio::time::Instant::now();
+            if paused {
+                head.pause(at, last);
+            } else {
+                head.resume(at, last);
             }
         }
     }
@@ -85,6 +72,8 @@ pub struct Session {
     pub clock: Clock,
     pub source: SourceInfo,
     pub theme: Theme,
+    /// Pause/step requests to the replay task (replays only).
+    pub control: Option<tokio::sync::watch::Sender<Control>>,
 }
 
 struct EventRate {
@@ -194,6 +183,13 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
                             Action::Suspend => {
                                 suspend(terminal, s.app.mouse)?;
                             }
+                            Action::Pause(paused) => set_paused(s, paused),
+                            Action::Step => {
+                                set_paused(s, true);
+                                if let Some(c) = &s.control {
+                                    c.send_modify(|c| c.steps += 1);
+                                }
+                            }
                             Action::None => {}
                         }
                         dirty = true;
@@ -209,6 +205,9 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
             n = s.events.recv_many(&mut batch, 65_536), if source_open => {
                 if n == 0 {
                     source_open = false;
+                    if let SourceInfo::Replay { finished, .. } = &mut s.source {
+                        *finished = true;
+                    }
                 }
                 for ev in batch.drain(..) {
                     ev.apply_to(&mut s.model);
@@ -259,6 +258,18 @@ impl FrameLog {
         if let Some(file) = self.file.as_mut() {
             let _ = writeln!(file, "{:.3}", self.start.elapsed().as_secs_f64());
         }
+    }
+}
+
+/// Pause or resume a replay: its task, its clock and the header badge.
+fn set_paused(s: &mut Session, paused: bool) {
+    s.app.paused = paused;
+    s.clock.set_paused(paused, &s.model);
+    if let Some(c) = &s.control {
+        c.send_modify(|c| c.paused = paused);
+    }
+    if let SourceInfo::Replay { paused: p, .. } = &mut s.source {
+        *p = paused;
     }
 }
 

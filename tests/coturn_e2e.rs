@@ -808,8 +808,10 @@ async fn redis_restart_mid_traffic() {
                     "Σdeltas exceed the total: {a:#?}"
                 );
             }
-            assert!(a.client != tc || a.peer != tp, "no report was lost? {a:#?}");
-            assert!(a.totals_mismatch, "{a:#?}");
+            // Reports published while Redis was down are lost, and then turntop must flag the
+            // allocation. Under load a client may have published none during the outage: then
+            // nothing was lost and nothing may be flagged.
+            assert_eq!(a.totals_mismatch, a.client != tc || a.peer != tp, "{a:#?}");
         }
     })
     .await;

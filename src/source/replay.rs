@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 use super::SourceEvent;
 use crate::capture::Record;
-use crate::model::{EndpointId, Model};
+use crate::model::{EndpointId, Model, Time};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
@@ -78,15 +79,60 @@ pub async fn run(
     speed: Speed,
     tx: mpsc::UnboundedSender<SourceEvent>,
 ) {
+    let (_keep, control) = watch::channel(Control::default());
+    run_controlled(records, endpoint, speed, tx, control).await;
+}
+
+/// [`run`], obeying pause and step requests from `control`.
+pub async fn run_controlled(
+    records: Vec<Record>,
+    endpoint: EndpointId,
+    speed: Speed,
+    tx: mpsc::UnboundedSender<SourceEvent>,
+    mut control: watch::Receiver<Control>,
+) {
     let Some(first) = records.first().map(|r| r.epoch) else {
         return;
     };
-    let start = tokio::time::Instant::now();
+    let mut head = Playhead::new(speed, Instant::now(), first);
+    let mut steps_done = control.borrow().steps;
+    let mut control_open = true;
     let mut last = first;
     for r in &records {
-        let due = start + speed.delay(r.epoch - first);
-        if due > tokio::time::Instant::now() {
-            tokio::time::sleep_until(due).await;
+        loop {
+            // Without a controller any more, play on.
+            let c = if control_open {
+                *control.borrow_and_update()
+            } else {
+                Control::default()
+            };
+            if c.paused {
+                head.pause(Instant::now(), last);
+                if c.steps > steps_done {
+                    steps_done += 1;
+                    break;
+                }
+            } else {
+                head.resume(Instant::now(), last);
+                steps_done = c.steps;
+                let due = head.due(r.epoch);
+                if due <= Instant::now() {
+                    break;
+                }
+            }
+            // Wait for the message to be due, or for a new request (pause, step, resume).
+            let due = (!c.paused).then(|| head.due(r.epoch));
+            tokio::select! {
+                _ = async {
+                    match due {
+                        Some(due) => tokio::time::sleep_until(due).await,
+                        None => std::future::pending().await,
+                    }
+                } => break,
+                changed = control.changed(), if control_open => {
+                    control_open = changed.is_ok();
+                }
+            }
         }
         last = r.epoch;
         if tx.send(event_of(endpoint, r)).is_err() {
@@ -94,6 +140,80 @@ pub async fn run(
         }
     }
     let _ = tx.send(SourceEvent::Finished { endpoint, at: last });
+}
+
+/// What the TUI asks of a running replay: pause, and (while paused) step one message at a time.
+/// `steps` counts step requests; the replay delivers one message per new step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Control {
+    pub paused: bool,
+    pub steps: u64,
+}
+
+/// The replay's position in captured time, shared by the replay task (when is the next message
+/// due?) and the TUI clock (what time does the header show?), so that both stop and resume
+/// together. Captured time runs at `speed` from an anchor, and stands still while paused.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Playhead {
+    /// `None`: as fast as possible (the state is true at the last message).
+    pub speed: Option<f64>,
+    anchor: Instant,
+    anchor_time: Time,
+    paused_at: Option<Time>,
+}
+
+impl Playhead {
+    pub fn new(speed: Speed, at: Instant, start: Time) -> Self {
+        Playhead {
+            speed: match speed {
+                Speed::Max => None,
+                Speed::Factor(f) => Some(f),
+            },
+            anchor: at,
+            anchor_time: start,
+            paused_at: None,
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused_at.is_some()
+    }
+
+    /// Captured time at the wall-clock instant `at`, never before `last` (the last message).
+    pub fn now(&self, at: Instant, last: Time) -> Time {
+        let t = match (self.paused_at, self.speed) {
+            (Some(p), _) => p,
+            (None, None) => self.anchor_time,
+            (None, Some(speed)) => {
+                self.anchor_time + at.saturating_duration_since(self.anchor).as_secs_f64() * speed
+            }
+        };
+        t.max(last)
+    }
+
+    pub fn pause(&mut self, at: Instant, last: Time) {
+        if self.paused_at.is_none() {
+            self.paused_at = Some(self.now(at, last));
+        }
+    }
+
+    /// Resume from where the pause (and any steps since) left captured time.
+    pub fn resume(&mut self, at: Instant, last: Time) {
+        if let Some(p) = self.paused_at.take() {
+            self.anchor = at;
+            self.anchor_time = p.max(last);
+        }
+    }
+
+    /// When a message captured at `epoch` is due (while running).
+    pub fn due(&self, epoch: Time) -> Instant {
+        match self.speed {
+            None => self.anchor,
+            Some(speed) => {
+                self.anchor + Duration::from_secs_f64(((epoch - self.anchor_time) / speed).max(0.0))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -134,5 +254,75 @@ mod tests {
             rx.recv().await,
             Some(SourceEvent::Finished { .. })
         ));
+    }
+
+    #[test]
+    fn the_playhead_stands_still_while_paused_and_resumes_where_it_stopped() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        let mut head = Playhead::new(Speed::Factor(2.0), t0, 100.0);
+        assert_eq!(head.now(t0 + s(3), 0.0), 106.0);
+        head.pause(t0 + s(3), 0.0);
+        assert!(head.is_paused());
+        assert_eq!(head.now(t0 + s(60), 0.0), 106.0);
+        // A step delivered a message at 110: the clock shows it, and resumes from there.
+        assert_eq!(head.now(t0 + s(61), 110.0), 110.0);
+        head.resume(t0 + s(62), 110.0);
+        assert_eq!(head.now(t0 + s(63), 110.0), 112.0);
+        assert_eq!(head.due(114.0), t0 + s(64));
+        let max = Playhead::new(Speed::Max, t0, 100.0);
+        assert_eq!(max.now(t0 + s(9), 104.0), 104.0);
+        assert_eq!(max.now(t0 + s(9), f64::MIN), 100.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pauses_steps_and_resumes() {
+        let rec = |epoch: f64| Record {
+            t_rel: 0.0,
+            epoch,
+            pattern: "turn/*".into(),
+            channel: "c".into(),
+            message: b"m".to_vec(),
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (control, control_rx) = watch::channel(Control::default());
+        let start = Instant::now();
+        let records = [100.0, 101.0, 102.0, 110.0, 111.0].map(rec).to_vec();
+        tokio::spawn(run_controlled(
+            records,
+            EndpointId(0),
+            Speed::Factor(1.0),
+            tx,
+            control_rx,
+        ));
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(100.0));
+        // Pause at +0.5 s: nothing arrives, however long we wait.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        control.send_modify(|c| c.paused = true);
+        let waited = tokio::time::timeout(Duration::from_secs(60), rx.recv()).await;
+        assert!(waited.is_err(), "a message arrived while paused");
+        // Each step delivers exactly the next message, at once.
+        let before = Instant::now();
+        control.send_modify(|c| c.steps += 1);
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(101.0));
+        control.send_modify(|c| c.steps += 1);
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(102.0));
+        assert_eq!(before.elapsed(), Duration::ZERO);
+        assert!(
+            tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                .await
+                .is_err()
+        );
+        // Resume: the schedule continues from 102 (the last step), so 110 is 8 s later.
+        let resumed = Instant::now();
+        control.send_modify(|c| c.paused = false);
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(110.0));
+        assert_eq!(resumed.elapsed(), Duration::from_secs(8));
+        assert_eq!(rx.recv().await.map(|e| e.at()), Some(111.0));
+        assert!(matches!(
+            rx.recv().await,
+            Some(SourceEvent::Finished { .. })
+        ));
+        assert!(start.elapsed() > Duration::from_secs(90));
     }
 }

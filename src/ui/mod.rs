@@ -992,6 +992,12 @@ fn draw_hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 ),
                 (Command::ZoomIn, "zoom"),
             ]);
+            if app.replay {
+                items.extend([
+                    (Command::Pause, if app.paused { "resume" } else { "pause" }),
+                    (Command::Step, "step"),
+                ]);
+            }
             hint_spans(app, &items, theme)
         }
     };
@@ -1037,9 +1043,20 @@ const HELP: &[(Command, &str)] = &[
     (Command::Quit, "quit"),
 ];
 
+/// Only shown for replays.
+const REPLAY_HELP: &[(Command, &str)] = &[
+    (Command::Pause, "pause / resume the replay (and its clock)"),
+    (
+        Command::Step,
+        "step: deliver the next message (pauses first)",
+    ),
+];
+
 fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let replay = if app.replay { REPLAY_HELP } else { &[] };
     let mut lines: Vec<Line> = HELP
         .iter()
+        .chain(replay)
         .map(|(cmd, text)| {
             Line::from(vec![
                 Span::styled(

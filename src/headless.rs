@@ -1,0 +1,215 @@
+//! Headless `--once` output: one view as aligned text or CSV with exactly the rows (the filter,
+//! the sort) and the columns (the configured ones, none dropped for width) the TUI would show,
+//! through the same [`table::rows`] and [`Row::cell`]; or JSON, either the full snapshot of
+//! [`output::snapshot`] or the view's rows as snapshot objects.
+//!
+//! The sparkline columns (CLIENT, PEER) print the number a sparkline ends on: the leg's current
+//! rate (rx + tx), formatted like the rate columns.
+
+use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::App;
+use crate::format;
+use crate::model::{Model, Time};
+use crate::output;
+use crate::table::{self, Col, Ctx, Row, Scope, TableKind};
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text, no colour.
+    Table,
+    /// JSON (the full snapshot, or the view's rows with --view/--filter/--sort).
+    #[default]
+    Json,
+    /// CSV with a header row of column titles.
+    Csv,
+}
+
+/// The cells of one view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViewTable {
+    pub kind: TableKind,
+    pub titles: Vec<&'static str>,
+    /// Right-aligned (numeric) columns.
+    pub right: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn rows<'a>(app: &App, ctx: &Ctx<'a>) -> Vec<Row<'a>> {
+    let kind = app.top_kind();
+    table::rows(kind, Scope::All, &app.filter, app.sort(kind), ctx)
+}
+
+fn cell(row: &Row<'_>, col: Col, ctx: &Ctx<'_>) -> String {
+    if col.is_history() {
+        format::opt_rate(row.number(col, ctx.now), ctx.units)
+    } else {
+        row.cell(col, ctx)
+    }
+}
+
+/// The view of `app` (its top-level table, filter, sort, columns and units) at `now`.
+pub fn view_table(app: &App, model: &Model, now: Time) -> ViewTable {
+    let kind = app.top_kind();
+    let cols = app.table_columns(kind);
+    let ctx = Ctx {
+        model,
+        now,
+        units: app.units,
+    };
+    ViewTable {
+        kind,
+        titles: cols.iter().map(|c| c.title).collect(),
+        right: cols.iter().map(|c| c.right).collect(),
+        rows: rows(app, &ctx)
+            .iter()
+            .map(|r| cols.iter().map(|c| cell(r, c.col, &ctx)).collect())
+            .collect(),
+    }
+}
+
+/// Aligned columns separated by two spaces, no trailing blanks.
+pub fn render_table(t: &ViewTable) -> String {
+    let mut widths: Vec<usize> = t.titles.iter().map(|s| s.width()).collect();
+    for row in &t.rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.width());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (i, c) in cells.enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            let pad = " ".repeat(widths[i].saturating_sub(c.width()));
+            if t.right[i] {
+                out.push_str(&pad);
+                out.push_str(c);
+            } else {
+                out.push_str(c);
+                out.push_str(&pad);
+            }
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+        out
+    };
+    let mut out = line(&mut t.titles.iter().copied());
+    for row in &t.rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+    }
+    out
+}
+
+pub fn render_csv(t: &ViewTable) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&t.titles)?;
+    for row in &t.rows {
+        w.write_record(row)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// `--format json` with `--view`/`--filter`/`--sort`: the view's rows, filtered and sorted as
+/// the TUI shows them, each the same object as in the full snapshot.
+#[derive(Clone, Debug, Serialize)]
+pub struct ViewJson {
+    pub at: Time,
+    pub view: TableKind,
+    pub filter: String,
+    /// `-rate` (descending) or `+user` (ascending).
+    pub sort: String,
+    pub rows: Vec<RowOut>,
+}
+
+/// A row of `--format json --view ...`: the snapshot's object for that kind of row.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum RowOut {
+    Allocation(Box<output::AllocationOut>),
+    User(output::UserOut),
+    Realm(output::RealmOut),
+}
+
+pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
+    let kind = app.top_kind();
+    let ctx = Ctx {
+        model,
+        now,
+        units: app.units,
+    };
+    let sort = app.sort(kind);
+    ViewJson {
+        at: now,
+        view: kind,
+        filter: app.filter.source().to_owned(),
+        sort: format!(
+            "{}{}",
+            if sort.descending { '-' } else { '+' },
+            table::column_name(sort.col)
+        ),
+        rows: rows(app, &ctx)
+            .iter()
+            .map(|r| match r {
+                Row::Allocation(a) => {
+                    RowOut::Allocation(Box::new(output::allocation_out(model, a, now)))
+                }
+                Row::User(u) => RowOut::User(output::user_out(u)),
+                Row::Realm(r) => RowOut::Realm(output::realm_out(r)),
+            })
+            .collect(),
+    }
+}
+
+/// Everything `--once` prints. `rows_json`: JSON of the view's rows instead of the snapshot.
+pub fn render(
+    format: Format,
+    app: &App,
+    model: &Model,
+    now: Time,
+    rows_json: bool,
+) -> Result<String, String> {
+    let text = match format {
+        Format::Table => render_table(&view_table(app, model, now)),
+        Format::Csv => render_csv(&view_table(app, model, now)).map_err(|e| e.to_string())?,
+        Format::Json if rows_json => {
+            serde_json::to_string_pretty(&view_json(app, model, now)).map_err(|e| e.to_string())?
+                + "\n"
+        }
+        Format::Json => {
+            serde_json::to_string_pretty(&output::snapshot(model, now))
+                .map_err(|e| e.to_string())?
+                + "\n"
+        }
+    };
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_and_quotes() {
+        let t = ViewTable {
+            kind: TableKind::Users,
+            titles: vec!["USER", "RATE"],
+            right: vec![false, true],
+            rows: vec![
+                vec!["alice, \"a\"".into(), "1.0 kB/s".into()],
+                vec!["bö".into(), "".into()],
+            ],
+        };
+        assert_eq!(
+            render_table(&t),
+            "USER            RATE\nalice, \"a\"  1.0 kB/s\nbö\n"
+        );
+        assert_eq!(
+            render_csv(&t).unwrap(),
+            "USER,RATE\n\"alice, \"\"a\"\"\",1.0 kB/s\nbö,\n"
+        );
+    }
+}
