@@ -28,6 +28,42 @@ fn main() {
         model.user_rows(now).len(),
         model.realm_rows(now).len()
     );
+    // Parts of an allocations frame, for where the time goes.
+    {
+        let t = Instant::now();
+        for _ in 0..10 {
+            std::hint::black_box(model.totals(now));
+        }
+        println!(
+            "  part: header totals                      {:>7.2}ms",
+            t.elapsed().as_secs_f64() * 100.0
+        );
+        let ctx = turntop::table::Ctx {
+            model: &model,
+            now,
+            units: turntop::format::RateUnits::Bytes,
+        };
+        let sort = turntop::table::Sort {
+            col: turntop::table::Col::Rate,
+            descending: true,
+        };
+        let none = turntop::filter::Filter::default();
+        let t = Instant::now();
+        for _ in 0..10 {
+            let rows = turntop::table::sorted_rows(
+                TableKind::Allocations,
+                turntop::table::Scope::All,
+                &none,
+                sort,
+                &ctx,
+            );
+            std::hint::black_box(rows.keys());
+        }
+        println!(
+            "  part: allocation rows, sorted, keys      {:>7.2}ms",
+            t.elapsed().as_secs_f64() * 100.0
+        );
+    }
     let theme = Theme::new(ThemeName::Dark);
     let info = HeaderInfo {
         source: SourceInfo::Live,

@@ -8,7 +8,7 @@ use crate::coturn::Leg;
 use crate::filter::{Filter, Filterable, NumField, TextField};
 use crate::format::{self, RateUnits};
 use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
-use crate::model::{Model, State, Time};
+use crate::model::{Allocation, Model, State, Time};
 
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize, clap::ValueEnum,
@@ -198,7 +198,11 @@ pub enum Scope {
 /// A stable identity for keeping the selection on the same thing when rows move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RowKey {
-    Allocation { endpoint: u16, user: u32, id: u64 },
+    /// Slab slot and id: the id guards against a slot reused after eviction.
+    Allocation {
+        slot: u32,
+        id: u64,
+    },
     User(u32),
     Realm(u32),
 }
@@ -224,6 +228,48 @@ pub enum Row<'a> {
     Realm(RealmRow<'a>),
 }
 
+/// A number of an allocation straight from the model: what sorting 100k allocations needs
+/// without building their rows. `Row::number` uses it for allocation rows, so both agree.
+pub fn allocation_number(a: &Allocation, state: State, col: Col, now: Time) -> Option<f64> {
+    // An ended allocation moves nothing: it has no current rate.
+    let rate = |leg: &crate::model::LegStats| {
+        if state.is_open() {
+            leg.rate_at(now)
+        } else {
+            None
+        }
+    };
+    match col {
+        Col::ClientRx => rate(&a.client).map(|r| r.rx),
+        Col::ClientTx => rate(&a.client).map(|r| r.tx),
+        Col::PeerRx => rate(&a.peer).map(|r| r.rx),
+        Col::PeerTx => rate(&a.peer).map(|r| r.tx),
+        Col::ClientHistory => rate(&a.client).map(|r| r.total()),
+        Col::PeerHistory => rate(&a.peer).map(|r| r.total()),
+        Col::Rate => sum_rates(
+            rate(&a.client).map(|r| r.total()),
+            rate(&a.peer).map(|r| r.total()),
+        ),
+        Col::Bytes => Some(a.client.sum.bytes().saturating_add(a.peer.sum.bytes()) as f64),
+        Col::LastReport => match (a.client.last_report, a.peer.last_report) {
+            (Some(c), Some(p)) => Some((now - c.max(p)).max(0.0)),
+            (c, p) => c.or(p).map(|t| (now - t).max(0.0)),
+        },
+        Col::Age => a.first_seen.map(|t| now - t),
+        Col::Left => a.lifetime_left(now),
+        Col::Id => Some(a.id.0 as f64),
+        _ => None,
+    }
+}
+
+/// Columns that sort as text (the rest sort as numbers, ids included: 0.2 before 0.10).
+pub fn sorts_as_text(col: Col) -> bool {
+    matches!(
+        col,
+        Col::User | Col::Realm | Col::Endpoint | Col::Type | Col::Remote | Col::State
+    )
+}
+
 fn state_word(s: State) -> &'static str {
     s.as_str()
 }
@@ -239,8 +285,7 @@ impl<'a> Row<'a> {
     pub fn key(&self) -> RowKey {
         match self {
             Row::Allocation(r) => RowKey::Allocation {
-                endpoint: r.alloc.endpoint.0,
-                user: r.user_slot,
+                slot: r.alloc.slot,
                 id: r.alloc.id.0,
             },
             Row::User(u) => RowKey::User(u.slot),
@@ -320,15 +365,11 @@ impl<'a> Row<'a> {
     /// The number for numeric sorting (and the filter), if the column is numeric.
     pub fn number(&self, col: Col, now: Time) -> Option<f64> {
         match (self, col) {
+            (Row::Allocation(a), _) => allocation_number(a.alloc, a.state, col, now),
             (_, Col::ClientRx | Col::ClientTx | Col::PeerRx | Col::PeerTx) => self.rate(col),
             (_, Col::Rate) => self.total_rate(),
             (_, Col::Bytes) => Some(self.total_bytes() as f64),
             (_, Col::LastReport) => self.last_report_age(now),
-            (Row::Allocation(a), Col::Age) => a.alloc.first_seen.map(|t| now - t),
-            (Row::Allocation(a), Col::Left) => a.alloc.lifetime_left(now),
-            (Row::Allocation(a), Col::Id) => Some(a.alloc.id.0 as f64),
-            (Row::Allocation(a), Col::ClientHistory) => a.client_rate.map(|r| r.total()),
-            (Row::Allocation(a), Col::PeerHistory) => a.peer_rate.map(|r| r.total()),
             (Row::User(_) | Row::Realm(_), Col::ClientHistory) => {
                 sum_rates(self.rate(Col::ClientRx), self.rate(Col::ClientTx))
             }
@@ -462,34 +503,119 @@ impl Filterable for FilterView<'_, '_> {
     }
 }
 
-/// The rows of a table in display order: rows stay where they were built and only an index
-/// array is sorted (a frame of 100k allocations must not move 100k rows around).
+/// The rows of a table in display order. Allocations (up to 100k+) are not materialized: one
+/// pass keeps only (sort key, slab slot, identity) and a row is built when it is drawn, so a
+/// frame never builds or moves 100k rows. Users and realms are few and built whole.
 pub struct TableRows<'a> {
-    pub rows: Vec<Row<'a>>,
-    pub order: Vec<u32>,
+    inner: Inner<'a>,
+}
+
+enum Inner<'a> {
+    Built {
+        rows: Vec<Row<'a>>,
+        order: Vec<u32>,
+    },
+    Allocations {
+        model: &'a Model,
+        now: Time,
+        slots: Vec<u32>,
+        keys: Vec<RowKey>,
+    },
 }
 
 impl<'a> TableRows<'a> {
     pub fn len(&self) -> usize {
-        self.order.len()
+        match &self.inner {
+            Inner::Built { order, .. } => order.len(),
+            Inner::Allocations { slots, .. } => slots.len(),
+        }
     }
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len() == 0
     }
     /// The `i`-th row on screen.
-    pub fn get(&self, i: usize) -> Option<&Row<'a>> {
-        self.order.get(i).and_then(|&j| self.rows.get(j as usize))
+    pub fn get(&self, i: usize) -> Option<Row<'a>> {
+        match &self.inner {
+            Inner::Built { rows, order } => {
+                order.get(i).and_then(|&j| rows.get(j as usize)).cloned()
+            }
+            Inner::Allocations {
+                model, now, slots, ..
+            } => {
+                let a = model.allocation_at(*slots.get(i)?)?;
+                model.allocation_row(a, *now).map(Row::Allocation)
+            }
+        }
     }
-    pub fn iter(&self) -> impl Iterator<Item = &Row<'a>> {
-        self.order.iter().filter_map(|&j| self.rows.get(j as usize))
+    /// Identities of all rows, in display order.
+    pub fn keys(&self) -> Vec<RowKey> {
+        match &self.inner {
+            Inner::Built { rows, order } => order
+                .iter()
+                .filter_map(|&j| rows.get(j as usize))
+                .map(Row::key)
+                .collect(),
+            Inner::Allocations { keys, .. } => keys.clone(),
+        }
     }
     pub fn into_sorted_vec(self) -> Vec<Row<'a>> {
-        let mut taken: Vec<Option<Row<'a>>> = self.rows.into_iter().map(Some).collect();
-        self.order
-            .into_iter()
-            .filter_map(|j| taken.get_mut(j as usize).and_then(Option::take))
-            .collect()
+        match self.inner {
+            Inner::Built { rows, order } => {
+                let mut taken: Vec<Option<Row<'a>>> = rows.into_iter().map(Some).collect();
+                order
+                    .into_iter()
+                    .filter_map(|j| taken.get_mut(j as usize).and_then(Option::take))
+                    .collect()
+            }
+            Inner::Allocations { .. } => (0..self.len()).filter_map(|i| self.get(i)).collect(),
+        }
     }
+}
+
+/// A sort key: numbers ("no value" last whatever the direction), or text compared without case.
+enum SortKey<'a> {
+    Num(Option<f64>),
+    Text(Cow<'a, str>),
+}
+
+fn cmp_text_ci(a: &str, b: &str) -> std::cmp::Ordering {
+    let lower = |s: &str| {
+        s.chars()
+            .flat_map(char::to_lowercase)
+            .collect::<Vec<char>>()
+    };
+    if a.is_ascii() && b.is_ascii() {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        lower(a).cmp(&lower(b))
+    }
+}
+
+fn sort_key<'a>(row: &Row<'a>, col: Col, ctx: &Ctx<'a>) -> SortKey<'a> {
+    match row.text(col, ctx).filter(|_| sorts_as_text(col)) {
+        Some(t) => SortKey::Text(t),
+        None => SortKey::Num(row.number(col, ctx.now)),
+    }
+}
+
+/// Order of keyed entries: by key, ties by build order (slab order: stable for a given
+/// allocation); a reversed sort is a full reversal, except that rows without a value
+/// ("no report yet") stay last: "no data" is not "zero".
+fn order_by_key<T>(entries: &mut [(SortKey<'_>, u32, T)], descending: bool) {
+    use std::cmp::Ordering;
+    entries.sort_unstable_by(|(ka, ia, _), (kb, ib, _)| {
+        let (o, both) = match (ka, kb) {
+            (SortKey::Num(Some(x)), SortKey::Num(Some(y))) => (x.total_cmp(y), true),
+            (SortKey::Num(Some(_)), SortKey::Num(None)) => return Ordering::Less,
+            (SortKey::Num(None), SortKey::Num(Some(_))) => return Ordering::Greater,
+            (SortKey::Text(x), SortKey::Text(y)) => (cmp_text_ci(x, y), true),
+            _ => (Ordering::Equal, true),
+        };
+        let o = if both { o.then(ia.cmp(ib)) } else { o };
+        if descending { o.reverse() } else { o }
+    });
 }
 
 /// The rows of a table: scoped, filtered and sorted.
@@ -512,17 +638,56 @@ pub fn sorted_rows<'a>(
 ) -> TableRows<'a> {
     let model = ctx.model;
     let now = ctx.now;
-    let mut rows: Vec<Row<'a>> = match kind {
-        TableKind::Allocations => model
-            .allocations()
-            .filter_map(|a| model.allocation_row(a, now))
-            .filter(|r| match scope {
+    if kind == TableKind::Allocations {
+        let mut entries: Vec<(SortKey<'a>, u32, RowKey)> = Vec::new();
+        let light = filter.is_empty() && !sorts_as_text(sort.col);
+        for (slot, a) in model.allocation_slots() {
+            if light {
+                // No filter, numeric sort: the key comes straight from the allocation.
+                let Some(state) = a.state(now) else { continue };
+                let in_scope = match scope {
+                    Scope::All => true,
+                    Scope::User(u) => model.allocation_user_slot(a) == u,
+                    Scope::Realm(realm) => model.allocation_realm_slot(a) == realm,
+                };
+                if in_scope {
+                    let key = SortKey::Num(allocation_number(a, state, sort.col, now));
+                    entries.push((key, slot, RowKey::Allocation { slot, id: a.id.0 }));
+                }
+                continue;
+            }
+            let Some(r) = model.allocation_row(a, now) else {
+                continue;
+            };
+            let in_scope = match scope {
                 Scope::All => true,
                 Scope::User(u) => r.user_slot == u,
                 Scope::Realm(realm) => r.realm_slot == realm,
-            })
-            .map(Row::Allocation)
-            .collect(),
+            };
+            if !in_scope {
+                continue;
+            }
+            let row = Row::Allocation(r);
+            if !filter.is_empty() && !filter.matches(&FilterView { row: &row, ctx }) {
+                continue;
+            }
+            entries.push((sort_key(&row, sort.col, ctx), slot, row.key()));
+        }
+        order_by_key(&mut entries, sort.descending);
+        let (slots, keys) = entries
+            .into_iter()
+            .map(|(_, slot, key)| (slot, key))
+            .unzip();
+        return TableRows {
+            inner: Inner::Allocations {
+                model,
+                now,
+                slots,
+                keys,
+            },
+        };
+    }
+    let mut rows: Vec<Row<'a>> = match kind {
         TableKind::Users => model
             .user_rows(now)
             .into_iter()
@@ -533,62 +698,19 @@ pub fn sorted_rows<'a>(
             })
             .map(Row::User)
             .collect(),
-        TableKind::Realms => model.realm_rows(now).into_iter().map(Row::Realm).collect(),
+        _ => model.realm_rows(now).into_iter().map(Row::Realm).collect(),
     };
     if !filter.is_empty() {
         rows.retain(|row| filter.matches(&FilterView { row, ctx }));
     }
-    let order = sort_order(&rows, sort, ctx);
-    TableRows { rows, order }
-}
-
-/// Display order of `rows`. Ties are broken by build order (slab order, stable for a given
-/// allocation), and a reversed sort is a full reversal, except that rows without a value
-/// ("no report yet") always go last: "no data" is not "zero".
-fn sort_order(rows: &[Row<'_>], sort: Sort, ctx: &Ctx<'_>) -> Vec<u32> {
-    let numeric = rows
-        .first()
-        .is_some_and(|r| r.text(sort.col, ctx).is_none());
-    if numeric {
-        let mut keyed: Vec<(bool, f64, u32)> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let v = r.number(sort.col, ctx.now);
-                let x = v.unwrap_or(0.0);
-                (
-                    v.is_none(),
-                    if sort.descending { -x } else { x },
-                    if sort.descending {
-                        u32::MAX - i as u32
-                    } else {
-                        i as u32
-                    },
-                )
-            })
-            .collect();
-        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-        keyed
-            .into_iter()
-            .map(|(_, _, i)| if sort.descending { u32::MAX - i } else { i })
-            .collect()
-    } else {
-        let mut keyed: Vec<(String, u32)> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                (
-                    r.text(sort.col, ctx)
-                        .map(|t| t.to_lowercase())
-                        .unwrap_or_default(),
-                    i as u32,
-                )
-            })
-            .collect();
-        keyed.sort_unstable();
-        if sort.descending {
-            keyed.reverse();
-        }
-        keyed.into_iter().map(|(_, i)| i).collect()
+    let mut entries: Vec<(SortKey<'a>, u32, ())> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (sort_key(r, sort.col, ctx), i as u32, ()))
+        .collect();
+    order_by_key(&mut entries, sort.descending);
+    let order = entries.into_iter().map(|(_, i, ())| i).collect();
+    TableRows {
+        inner: Inner::Built { rows, order },
     }
 }

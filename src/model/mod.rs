@@ -220,6 +220,8 @@ pub struct Allocation {
     pub endpoint: EndpointId,
     pub id: AllocationId,
     user: u32,
+    /// Its own slab slot (stable while it lives): part of its identity on screen.
+    pub slot: u32,
     /// The user's realm (kept here so a report reaches the realm's history without a lookup).
     realm: u32,
     name_hash: u64,
@@ -257,6 +259,7 @@ impl Allocation {
             endpoint,
             id,
             user,
+            slot: 0,
             realm: 0,
             name_hash: 0,
             phase: Phase::NoStatus,
@@ -966,6 +969,9 @@ impl Model {
             &mut self.free_allocations,
             allocation,
         );
+        if let Some(a) = self.allocations[slot as usize].as_mut() {
+            a.slot = slot;
+        }
         self.index.insert(key, slot);
         if let Some(u) = self.users[user as usize].as_mut() {
             u.allocations.push(slot);
@@ -981,6 +987,19 @@ impl Model {
             .iter()
             .flatten()
             .filter(|a| a.phase != Phase::NoStatus)
+    }
+
+    /// Allocations with their slab slots (a slot is stable for as long as the allocation lives).
+    pub fn allocation_slots(&self) -> impl Iterator<Item = (u32, &Allocation)> {
+        self.allocations.iter().enumerate().filter_map(|(i, a)| {
+            a.as_ref()
+                .filter(|a| a.phase != Phase::NoStatus)
+                .map(|a| (i as u32, a))
+        })
+    }
+
+    pub fn allocation_at(&self, slot: u32) -> Option<&Allocation> {
+        self.allocations.get(slot as usize).and_then(Option::as_ref)
     }
 
     /// Traffic-only sessions (closed before they had an allocation).
@@ -1060,6 +1079,10 @@ impl Model {
 
     pub fn allocation_user_slot(&self, a: &Allocation) -> u32 {
         a.user
+    }
+
+    pub fn allocation_realm_slot(&self, a: &Allocation) -> u32 {
+        a.realm
     }
 
     /// Approximate heap + inline bytes the model holds: for the memory benchmark.

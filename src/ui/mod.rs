@@ -444,12 +444,12 @@ fn draw_table(
     let sort = app.sort(kind);
     let rows = table::sorted_rows(kind, scope, &app.filter, sort, ctx);
     let page = usize::from(area.height.saturating_sub(2));
-    let keys: Vec<RowKey> = rows.iter().map(Row::key).collect();
+    let keys: Vec<RowKey> = rows.keys();
     app.reconcile(keys, page);
     if let Some(label) = scope_label(ctx.model, scope) {
         app.set_label(label);
     }
-    let level = app.level().clone();
+    let (offset, selected) = (app.level().offset, app.level().selected);
 
     let multi = ctx.model.endpoints().len() > 1;
     let fitted = fit_columns(app.table_columns(kind), area.width, multi);
@@ -471,10 +471,11 @@ fn draw_table(
         })
         .collect();
     let window = app.history_window();
-    let visible = (level.offset..rows.len().min(level.offset + page))
-        .filter_map(|i| rows.get(i).map(|r| (i, r)));
+    let visible =
+        (offset..rows.len().min(offset + page)).filter_map(|i| rows.get(i).map(|r| (i, r)));
     let body: Vec<TableRow> = visible
         .map(|(i, row)| {
+            let row = &row;
             let state = row.state();
             let cells: Vec<Cell> = fitted
                 .iter()
@@ -527,7 +528,7 @@ fn draw_table(
                 Some(State::Deleted) => theme.deleted,
                 _ => Style::default(),
             };
-            if i == level.selected {
+            if i == selected {
                 style = style.patch(theme.selected);
             }
             TableRow::new(cells).style(style)
@@ -609,12 +610,12 @@ fn column_title(kind: TableKind, col: Col) -> &'static str {
 }
 
 fn find_allocation(model: &Model, key: RowKey) -> Option<&Allocation> {
-    let RowKey::Allocation { endpoint, user, id } = key else {
+    let RowKey::Allocation { slot, id } = key else {
         return None;
     };
     model
-        .allocations()
-        .find(|a| a.endpoint.0 == endpoint && a.id.0 == id && model.allocation_user_slot(a) == user)
+        .allocation_at(slot)
+        .filter(|a| a.id.0 == id && a.state(f64::NEG_INFINITY).is_some())
 }
 
 fn counters_line(c: &crate::coturn::Counters) -> String {
