@@ -618,6 +618,53 @@ fn order_by_key<T>(entries: &mut [(SortKey<'_>, u32, T)], descending: bool) {
     });
 }
 
+/// The allocations table with no filter and a numeric sort (the common case, and the one that
+/// must stay fast with 100k allocations): 16-byte sort entries, keys straight from the
+/// allocations, and the same order as [`order_by_key`] (no value last, a reverse is a full one).
+fn light_allocation_rows<'a>(
+    model: &'a Model,
+    now: Time,
+    scope: Scope,
+    sort: Sort,
+) -> TableRows<'a> {
+    let desc = sort.descending;
+    let mut keyed: Vec<(f64, u32)> = Vec::new();
+    let mut found: Vec<(u32, u64)> = Vec::new();
+    for (slot, a) in model.allocation_slots() {
+        let Some(state) = a.state(now) else { continue };
+        let in_scope = match scope {
+            Scope::All => true,
+            Scope::User(u) => model.allocation_user_slot(a) == u,
+            Scope::Realm(realm) => model.allocation_realm_slot(a) == realm,
+        };
+        if !in_scope {
+            continue;
+        }
+        let key = match allocation_number(a, state, sort.col, now) {
+            Some(x) if desc => -x,
+            Some(x) => x,
+            None => f64::INFINITY,
+        };
+        let n = found.len() as u32;
+        keyed.push((key, if desc { u32::MAX - n } else { n }));
+        found.push((slot, a.id.0));
+    }
+    keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (slots, keys) = keyed
+        .into_iter()
+        .filter_map(|(_, tie)| found.get((if desc { u32::MAX - tie } else { tie }) as usize))
+        .map(|&(slot, id)| (slot, RowKey::Allocation { slot, id }))
+        .unzip();
+    TableRows {
+        inner: Inner::Allocations {
+            model,
+            now,
+            slots,
+            keys,
+        },
+    }
+}
+
 /// The rows of a table: scoped, filtered and sorted.
 pub fn rows<'a>(
     kind: TableKind,
@@ -640,22 +687,10 @@ pub fn sorted_rows<'a>(
     let now = ctx.now;
     if kind == TableKind::Allocations {
         let mut entries: Vec<(SortKey<'a>, u32, RowKey)> = Vec::new();
-        let light = filter.is_empty() && !sorts_as_text(sort.col);
+        if filter.is_empty() && !sorts_as_text(sort.col) {
+            return light_allocation_rows(model, now, scope, sort);
+        }
         for (slot, a) in model.allocation_slots() {
-            if light {
-                // No filter, numeric sort: the key comes straight from the allocation.
-                let Some(state) = a.state(now) else { continue };
-                let in_scope = match scope {
-                    Scope::All => true,
-                    Scope::User(u) => model.allocation_user_slot(a) == u,
-                    Scope::Realm(realm) => model.allocation_realm_slot(a) == realm,
-                };
-                if in_scope {
-                    let key = SortKey::Num(allocation_number(a, state, sort.col, now));
-                    entries.push((key, slot, RowKey::Allocation { slot, id: a.id.0 }));
-                }
-                continue;
-            }
             let Some(r) = model.allocation_row(a, now) else {
                 continue;
             };

@@ -46,19 +46,21 @@ pub struct Aggregate {
 }
 
 impl Aggregate {
-    pub fn add(&mut self, row: &AllocationRow<'_>, report_time: Option<Time>) {
-        match row.state {
+    /// Count one allocation in its state at `now`, straight from the allocation (no row).
+    pub fn add_allocation(&mut self, a: &Allocation, state: State, now: Time) {
+        match state {
             State::Live | State::Released => self.live += 1,
             State::Expired => self.expired += 1,
             State::Deleted => self.ended += 1,
         }
-        self.client.add(&row.alloc.client.sum);
-        self.peer.add(&row.alloc.peer.sum);
-        if row.state.is_open() {
-            self.client_rate.add(row.client_rate.unwrap_or_default());
-            self.peer_rate.add(row.peer_rate.unwrap_or_default());
+        self.client.add(&a.client.sum);
+        self.peer.add(&a.peer.sum);
+        if state.is_open() {
+            self.client_rate
+                .add(a.client.rate_at(now).unwrap_or_default());
+            self.peer_rate.add(a.peer.rate_at(now).unwrap_or_default());
         }
-        if let Some(t) = report_time {
+        if let Some(t) = last_report_time(a) {
             self.last_report = Some(self.last_report.map_or(t, |l| l.max(t)));
         }
     }
@@ -115,7 +117,7 @@ impl Model {
         let state = a.state(now)?;
         let user = self.user_of(a);
         let realm = self.realm_of_user(user);
-        let last = self.report_time(a);
+        let last = last_report_time(a);
         // An ended allocation moves nothing: it has no current rate (its past is in the history).
         let (client_rate, peer_rate) = if state.is_open() {
             (a.client.rate_at(now), a.peer.rate_at(now))
@@ -143,22 +145,16 @@ impl Model {
             .collect()
     }
 
-    fn report_time(&self, a: &Allocation) -> Option<Time> {
-        match (a.client.last_report, a.peer.last_report) {
-            (Some(c), Some(p)) => Some(c.max(p)),
-            (c, p) => c.or(p),
-        }
-    }
-
     /// One row per user that has at least one allocation: one pass over the allocations,
     /// grouped by user slot (no hashing).
     pub fn user_rows(&self, now: Time) -> Vec<UserRow<'_>> {
         let mut aggs: Vec<Option<Aggregate>> = vec![None; self.user_slots()];
         for a in self.allocations() {
-            if let Some(row) = self.allocation_row(a, now) {
-                aggs[row.user_slot as usize]
-                    .get_or_insert_with(Aggregate::default)
-                    .add(&row, self.report_time(a));
+            if let Some(state) = a.state(now)
+                && let Some(agg) = aggs.get_mut(self.allocation_user_slot(a) as usize)
+            {
+                agg.get_or_insert_with(Aggregate::default)
+                    .add_allocation(a, state, now);
             }
         }
         aggs.into_iter()
@@ -191,18 +187,7 @@ impl Model {
         let mut users = vec![false; self.user_slots()];
         for a in self.allocations() {
             let Some(state) = a.state(now) else { continue };
-            match state {
-                State::Live | State::Released => agg.live += 1,
-                State::Expired => agg.expired += 1,
-                State::Deleted => agg.ended += 1,
-            }
-            agg.client.add(&a.client.sum);
-            agg.peer.add(&a.peer.sum);
-            if state.is_open() {
-                agg.client_rate
-                    .add(a.client.rate_at(now).unwrap_or_default());
-                agg.peer_rate.add(a.peer.rate_at(now).unwrap_or_default());
-            }
+            agg.add_allocation(a, state, now);
             if let Some(seen) = users.get_mut(self.allocation_user_slot(a) as usize) {
                 *seen = true;
             }
@@ -272,6 +257,14 @@ impl Model {
             Some(rings) => rings[usize::from(leg == Leg::Peer)].buckets(now, buckets, bucket_secs),
             None => vec![None; buckets],
         }
+    }
+}
+
+/// The newest traffic report of either leg.
+pub fn last_report_time(a: &Allocation) -> Option<Time> {
+    match (a.client.last_report, a.peer.last_report) {
+        (Some(c), Some(p)) => Some(c.max(p)),
+        (c, p) => c.or(p),
     }
 }
 
