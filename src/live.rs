@@ -63,27 +63,34 @@ pub async fn once(
     }
     drop(tx);
     let result = async {
+        let mut batch = Vec::with_capacity(4096);
         while !seeding.is_empty() {
-            let Some(ev) = rx.recv().await else {
+            if rx.recv_many(&mut batch, 4096).await == 0 {
                 return Err(LiveError("every Redis source stopped".into()));
-            };
-            if let Some(reason) = failure(&ev) {
-                return Err(LiveError(reason));
             }
-            if let SourceEvent::SeedEnd { endpoint, .. } = ev {
-                seeding.remove(&endpoint);
+            for ev in batch.drain(..) {
+                if let Some(reason) = failure(&ev) {
+                    return Err(LiveError(reason));
+                }
+                if let SourceEvent::SeedEnd { endpoint, .. } = ev {
+                    seeding.remove(&endpoint);
+                }
+                ev.apply_to(&mut model);
             }
-            ev.apply_to(&mut model);
         }
         let deadline = tokio::time::Instant::now() + listen;
         loop {
             tokio::select! {
-                ev = rx.recv() => {
-                    let Some(ev) = ev else { break };
-                    if let Some(reason) = failure(&ev) {
-                        return Err(LiveError(reason));
+                n = rx.recv_many(&mut batch, 4096) => {
+                    if n == 0 {
+                        break;
                     }
-                    ev.apply_to(&mut model);
+                    for ev in batch.drain(..) {
+                        if let Some(reason) = failure(&ev) {
+                            return Err(LiveError(reason));
+                        }
+                        ev.apply_to(&mut model);
+                    }
                 }
                 _ = tokio::time::sleep_until(deadline) => break,
             }

@@ -5,14 +5,18 @@
 //! channel: it never waits for whoever applies them, so a busy UI can never make Redis close
 //! the subscription for a full output buffer. Order of one connection:
 //!
-//! 1. connect and `PSUBSCRIBE` both channel shapes (a dedicated RESP2 pub/sub connection);
+//! 1. connect and `PSUBSCRIBE` both channel shapes (a dedicated RESP2 pub/sub connection: over
+//!    plain TCP read by hand, [`resp`] parsing `pmessage`s straight out of a 256 KiB buffer
+//!    into events stamped once per read, with no driver task in between; over TLS through
+//!    redis-rs's pub/sub connection);
 //! 2. `Connection{Connected}`, and after a drop `Gap{to: now}`;
 //! 3. seed on a second (command) connection, concurrently with reading the subscription:
 //!    `SeedBegin`, `SCAN MATCH turn/*/allocation/*/status COUNT n` + `MGET` per batch as
 //!    `SeedBatch`es, `SeedEnd`. Subscribing first means nothing published during the seed is
 //!    lost;
 //! 4. read messages until the connection drops (the stream ends: a restart, a network cut, the
-//!    output-buffer kill) or a periodic `PING` goes unanswered;
+//!    output-buffer kill) or a periodic `PING` goes unanswered: nothing at all arrives within
+//!    the timeout (a `PONG` queued behind a backlog is not late while the backlog flows);
 //! 5. `Connection{Reconnecting|AuthFailed}` with the reason and the next attempt's time, then
 //!    wait with capped exponential backoff and jitter, and start again.
 
@@ -28,6 +32,7 @@ use redis::{
     AsyncConnectionConfig, Client, ConnectionAddr, ErrorKind, IntoConnectionInfo, RedisError,
     TlsCertificates,
 };
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::SourceEvent;
@@ -62,6 +67,8 @@ pub struct TlsOptions {
 pub struct RedisEndpoint {
     pub label: String,
     pub tls: bool,
+    host: String,
+    port: u16,
     client: Client,
 }
 
@@ -158,6 +165,7 @@ impl RedisEndpoint {
             _ => format!("{host}:{port}"),
         };
         let mut info = info;
+        let addr = (host.clone(), port);
         if info.redis_settings().password().is_none()
             && let Some(p) = password
         {
@@ -194,6 +202,8 @@ impl RedisEndpoint {
         Ok(RedisEndpoint {
             label,
             tls: is_tls,
+            host: addr.0,
+            port: addr.1,
             client,
         })
     }
@@ -454,7 +464,26 @@ pub async fn run(
     }
 }
 
-type PingFuture = Pin<Box<dyn Future<Output = Option<Result<redis::Value, RedisError>>> + Send>>;
+type PingFuture = Pin<Box<dyn Future<Output = Result<redis::Value, RedisError>> + Send>>;
+
+/// Connect and subscribe: by hand over plain TCP, through redis-rs over TLS.
+async fn subscribe(endpoint: &RedisEndpoint) -> Result<Subscription, Ended> {
+    if !endpoint.tls {
+        return RawSubscription::open(endpoint).await.map(Subscription::Raw);
+    }
+    let subscribe = async {
+        let mut pubsub = endpoint.client.get_async_pubsub().await?;
+        pubsub.psubscribe(&coturn::SUBSCRIBE_PATTERNS[..]).await?;
+        Ok::<_, RedisError>(pubsub)
+    };
+    match subscribe.await {
+        Ok(pubsub) => {
+            let (sink, stream) = pubsub.split();
+            Ok(Subscription::Client { sink, stream })
+        }
+        Err(e) => Err(failed(&endpoint.label, &e)),
+    }
+}
 
 /// One connection, from connecting to its end.
 async fn session(
@@ -465,14 +494,9 @@ async fn session(
     after_drop: bool,
 ) -> Ended {
     let label = &endpoint.label;
-    let subscribe = async {
-        let mut pubsub = endpoint.client.get_async_pubsub().await?;
-        pubsub.psubscribe(&coturn::SUBSCRIBE_PATTERNS[..]).await?;
-        Ok::<_, RedisError>(pubsub)
-    };
-    let pubsub = match tokio::time::timeout(options.timeout, subscribe).await {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => return failed(label, &e),
+    let mut sub = match tokio::time::timeout(options.timeout, subscribe(endpoint)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(ended)) => return ended,
         Err(_) => return timed_out(label, options.timeout),
     };
     let config = AsyncConnectionConfig::new()
@@ -510,8 +534,13 @@ async fn session(
         return Ended::ReceiverGone;
     }
     tracing::info!(endpoint = %label, "redis subscribed");
+    // Messages that came with the last subscription confirmation.
+    if let Subscription::Raw(raw) = &mut sub
+        && let Err(ended) = raw.forward(id, now(), tx, label)
+    {
+        return ended;
+    }
 
-    let (sink, mut stream) = pubsub.split();
     let seed = seed(commands, id, tx.clone(), options.seed_batch.max(1));
     tokio::pin!(seed);
     let mut seeding = true;
@@ -519,27 +548,22 @@ async fn session(
         tokio::time::Instant::now() + options.ping_every,
         options.ping_every,
     );
+    ping_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A PING is in flight: the connection must have answered, or at least sent something, by
+    // `pong_due` (any data pushes it on: the link is alive, the answer is behind a backlog).
+    // Over TLS, redis-rs's answer comes through `ping`.
     let mut ping: Option<PingFuture> = None;
+    let mut pong_due: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
-            msg = stream.next() => {
-                let Some(msg) = msg else {
-                    return Ended::Lost(format!("connection to {label} lost"));
-                };
-                if forward(id, &msg, tx).is_err() {
-                    return Ended::ReceiverGone;
+            pumped = sub.pump(id, tx, label) => {
+                if let Err(ended) = pumped {
+                    return ended;
                 }
-                // Drain what is already queued without going through select! again.
-                for _ in 0..1024 {
-                    match stream.next().now_or_never() {
-                        Some(Some(msg)) => {
-                            if forward(id, &msg, tx).is_err() {
-                                return Ended::ReceiverGone;
-                            }
-                        }
-                        Some(None) => return Ended::Lost(format!("connection to {label} lost")),
-                        None => break,
-                    }
+                if sub.take_pong() {
+                    pong_due = None;
+                } else if pong_due.is_some() {
+                    pong_due = Some(tokio::time::Instant::now() + options.timeout);
                 }
             }
             result = &mut seed, if seeding => {
@@ -552,14 +576,24 @@ async fn session(
                     }
                 }
             }
-            _ = ping_tick.tick() => {
-                if ping.is_none() {
-                    let mut sink = sink.clone();
-                    let limit = options.timeout;
-                    ping = Some(Box::pin(async move {
-                        tokio::time::timeout(limit, sink.ping::<redis::Value>()).await.ok()
-                    }));
+            _ = ping_tick.tick(), if pong_due.is_none() => {
+                match &mut sub {
+                    Subscription::Raw(raw) => {
+                        let ping = resp::command(&[b"PING"]);
+                        match tokio::time::timeout(options.timeout, raw.send(&ping)).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(e)) => {
+                                return Ended::Lost(format!("connection to {label} lost: {e}"));
+                            }
+                            Err(_) => return no_answer(label, options.timeout),
+                        }
+                    }
+                    Subscription::Client { sink, .. } => {
+                        let mut sink = sink.clone();
+                        ping = Some(Box::pin(async move { sink.ping::<redis::Value>().await }));
+                    }
                 }
+                pong_due = Some(tokio::time::Instant::now() + options.timeout);
             }
             answer = async {
                 match ping.as_mut() {
@@ -568,18 +602,78 @@ async fn session(
                 }
             } => {
                 ping = None;
-                match answer {
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return Ended::Lost(format!("connection to {label} lost: {e}")),
-                    None => {
-                        return Ended::Lost(format!(
-                            "connection to {label} lost: no answer to PING within {} s",
-                            options.timeout.as_secs_f64()
-                        ));
+                pong_due = None;
+                if let Err(e) = answer {
+                    return Ended::Lost(format!("connection to {label} lost: {e}"));
+                }
+            }
+            _ = tokio::time::sleep_until(pong_due.unwrap_or_else(tokio::time::Instant::now)),
+                if pong_due.is_some() =>
+            {
+                // The deadline may have passed while this process was not running (stopped,
+                // starved): whatever has arrived meanwhile still counts as an answer.
+                match sub.pump(id, tx, label).now_or_never() {
+                    Some(Ok(())) => {
+                        pong_due = (!sub.take_pong())
+                            .then(|| tokio::time::Instant::now() + options.timeout);
+                        if pong_due.is_none() {
+                            ping = None;
+                        }
                     }
+                    Some(Err(ended)) => return ended,
+                    None => return no_answer(label, options.timeout),
                 }
             }
             _ = tx.closed() => return Ended::ReceiverGone,
+        }
+    }
+}
+
+fn no_answer(label: &str, timeout: Duration) -> Ended {
+    Ended::Lost(format!(
+        "connection to {label} lost: no answer to PING within {} s",
+        timeout.as_secs_f64()
+    ))
+}
+
+impl Subscription {
+    /// Whether a PING answer arrived since the last call (hand-read connection only).
+    fn take_pong(&mut self) -> bool {
+        match self {
+            Subscription::Raw(raw) => std::mem::take(&mut raw.pong),
+            Subscription::Client { .. } => false,
+        }
+    }
+
+    /// Wait for input and forward all of it. Cancel-safe: the only wait is for the read.
+    async fn pump(
+        &mut self,
+        id: EndpointId,
+        tx: &UnboundedSender<SourceEvent>,
+        label: &str,
+    ) -> Result<(), Ended> {
+        match self {
+            Subscription::Raw(raw) => match raw.fill().await {
+                Ok(0) => Err(Ended::Lost(format!("connection to {label} lost"))),
+                Ok(_) => raw.forward(id, now(), tx, label),
+                Err(e) => Err(Ended::Lost(format!("connection to {label} lost: {e}"))),
+            },
+            Subscription::Client { stream, .. } => {
+                let lost = || Ended::Lost(format!("connection to {label} lost"));
+                let msg = stream.next().await.ok_or_else(lost)?;
+                forward(id, &msg, tx).map_err(|()| Ended::ReceiverGone)?;
+                // Drain what is already queued without going through select! again.
+                for _ in 0..1024 {
+                    match stream.next().now_or_never() {
+                        Some(Some(msg)) => {
+                            forward(id, &msg, tx).map_err(|()| Ended::ReceiverGone)?;
+                        }
+                        Some(None) => return Err(lost()),
+                        None => break,
+                    }
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -598,6 +692,385 @@ fn forward(id: EndpointId, msg: &redis::Msg, tx: &UnboundedSender<SourceEvent>) 
     })
     .map_err(|_| ())
 }
+
+// ---- the subscription, read by hand ----------------------------------------------------------
+
+/// The subscription's read buffer: a read takes up to this much (about 2,000 `traffic`
+/// messages) at once.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// The subscription connection.
+enum Subscription {
+    /// Plain TCP, read by hand (see [`resp`]).
+    Raw(RawSubscription),
+    /// TLS, through redis-rs's pub/sub connection.
+    Client {
+        sink: redis::aio::PubSubSink,
+        stream: redis::aio::PubSubStream,
+    },
+}
+
+struct RawSubscription {
+    read: tokio::net::tcp::OwnedReadHalf,
+    write: tokio::net::tcp::OwnedWriteHalf,
+    /// Bytes read; `buf[start..]` is not parsed yet.
+    buf: Vec<u8>,
+    start: usize,
+    /// A `pong` arrived since the last look.
+    pong: bool,
+}
+
+/// What a reply during the handshake was.
+enum Handshake {
+    /// Its first element (or the simple string).
+    Ok(Vec<u8>),
+    /// An error reply's text.
+    Error(String),
+}
+
+impl RawSubscription {
+    /// Connect, `AUTH` if there is a password, and `PSUBSCRIBE` both channel shapes.
+    async fn open(endpoint: &RedisEndpoint) -> Result<Self, Ended> {
+        let label = &endpoint.label;
+        let cannot = |e: String| Ended::Failed {
+            auth: false,
+            reason: format!("cannot connect to {label}: {e}"),
+        };
+        let auth_failed = || Ended::Failed {
+            auth: true,
+            reason: format!("authentication failed for {label}"),
+        };
+        let stream = tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port))
+            .await
+            .map_err(|e| cannot(e.to_string()))?;
+        let _ = stream.set_nodelay(true);
+        let (read, write) = stream.into_split();
+        let mut sub = RawSubscription {
+            read,
+            write,
+            buf: Vec::with_capacity(READ_BUFFER),
+            start: 0,
+            pong: false,
+        };
+        let settings = endpoint.client.get_connection_info().redis_settings();
+        if let Some(password) = settings.password() {
+            let mut args: Vec<&[u8]> = vec![b"AUTH"];
+            if let Some(user) = settings.username() {
+                args.push(user.as_bytes());
+            }
+            args.push(password.as_bytes());
+            let mut answer = sub.request(&args).await.map_err(cannot)?;
+            // A Redis before 6 knows no users: retry with the password alone (as redis-rs does).
+            if let Handshake::Error(text) = &answer
+                && args.len() == 3
+                && text.contains("wrong number of arguments")
+            {
+                answer = sub
+                    .request(&[b"AUTH", password.as_bytes()])
+                    .await
+                    .map_err(cannot)?;
+            }
+            if let Handshake::Error(_) = answer {
+                return Err(auth_failed());
+            }
+        }
+        let mut args: Vec<&[u8]> = vec![b"PSUBSCRIBE"];
+        args.extend(coturn::SUBSCRIBE_PATTERNS.iter().map(|p| p.as_bytes()));
+        sub.send(&resp::command(&args)).await.map_err(cannot)?;
+        let mut confirmed = 0;
+        while confirmed < coturn::SUBSCRIBE_PATTERNS.len() {
+            match sub.reply().await.map_err(cannot)? {
+                Handshake::Ok(kind) if kind.eq_ignore_ascii_case(b"psubscribe") => confirmed += 1,
+                Handshake::Ok(_) => {}
+                Handshake::Error(text) if is_auth_reply(&text) => return Err(auth_failed()),
+                Handshake::Error(text) => return Err(cannot(text)),
+            }
+        }
+        Ok(sub)
+    }
+
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.write.write_all(bytes).await.map_err(|e| e.to_string())
+    }
+
+    async fn request(&mut self, args: &[&[u8]]) -> Result<Handshake, String> {
+        self.send(&resp::command(args)).await?;
+        self.reply().await
+    }
+
+    /// The next reply, during the handshake (when no message can arrive before it).
+    async fn reply(&mut self) -> Result<Handshake, String> {
+        loop {
+            match resp::parse(&self.buf[self.start..]) {
+                Ok(Some((reply, used))) => {
+                    let answer = match reply {
+                        resp::Reply::Error(text) => Handshake::Error(lossy(text.to_vec())),
+                        resp::Reply::Array { parts, .. } => Handshake::Ok(parts[0].to_vec()),
+                        resp::Reply::Simple(b) | resp::Reply::Bulk(b) | resp::Reply::Int(b) => {
+                            Handshake::Ok(b.to_vec())
+                        }
+                    };
+                    self.start += used;
+                    return Ok(answer);
+                }
+                Ok(None) => {}
+                Err(resp::Invalid(why)) => return Err(format!("invalid reply ({why})")),
+            }
+            if self.fill().await.map_err(|e| e.to_string())? == 0 {
+                return Err("connection closed".into());
+            }
+        }
+    }
+
+    /// Read more (cancel-safe): 0 at the end of the stream.
+    async fn fill(&mut self) -> std::io::Result<usize> {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        if self.buf.is_empty() && self.buf.capacity() > 16 * READ_BUFFER {
+            self.buf = Vec::with_capacity(READ_BUFFER);
+        }
+        if self.buf.capacity() - self.buf.len() < READ_BUFFER / 4 {
+            self.buf.reserve(READ_BUFFER);
+        }
+        self.read.read_buf(&mut self.buf).await
+    }
+
+    /// Forward every complete message in the buffer, stamped `at`.
+    fn forward(
+        &mut self,
+        id: EndpointId,
+        at: Time,
+        tx: &UnboundedSender<SourceEvent>,
+        label: &str,
+    ) -> Result<(), Ended> {
+        let mut pos = self.start;
+        let result = loop {
+            match resp::parse(&self.buf[pos..]) {
+                Ok(Some((reply, used))) => {
+                    pos += used;
+                    match reply {
+                        resp::Reply::Array {
+                            parts: [kind, _, channel, payload],
+                            len: 4,
+                        } if kind == b"pmessage" => {
+                            let event = SourceEvent::Message {
+                                endpoint: id,
+                                at,
+                                channel: lossy(channel.to_vec()),
+                                payload: payload.to_vec(),
+                            };
+                            if tx.send(event).is_err() {
+                                break Err(Ended::ReceiverGone);
+                            }
+                        }
+                        resp::Reply::Array { parts, .. }
+                            if parts[0].eq_ignore_ascii_case(b"pong") =>
+                        {
+                            self.pong = true;
+                        }
+                        resp::Reply::Simple(s) if s.eq_ignore_ascii_case(b"pong") => {
+                            self.pong = true;
+                        }
+                        resp::Reply::Error(text) => {
+                            break Err(Ended::Lost(format!(
+                                "connection to {label} lost: {}",
+                                String::from_utf8_lossy(text)
+                            )));
+                        }
+                        // Subscription confirmations.
+                        _ => {}
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(resp::Invalid(why)) => {
+                    break Err(Ended::Lost(format!(
+                        "connection to {label} lost: invalid reply ({why})"
+                    )));
+                }
+            }
+        };
+        self.start = pos;
+        result
+    }
+}
+
+fn is_auth_reply(text: &str) -> bool {
+    ["NOAUTH", "WRONGPASS", "NOPERM"]
+        .iter()
+        .any(|code| text.starts_with(code))
+}
+
+/// A minimal RESP2 reader for the subscription: replies are parsed in place from one big
+/// buffer, and each `pmessage` becomes a [`SourceEvent::Message`] straight away, with no
+/// intermediate value and no driver task between the socket and the channel.
+mod resp {
+    /// One reply, borrowing from the read buffer.
+    #[derive(Debug, PartialEq, Eq)]
+    pub enum Reply<'a> {
+        /// An array; its first four elements (bulk strings, integers or simple strings, as
+        /// bytes; nil and nested arrays as empty) are kept.
+        Array {
+            parts: [&'a [u8]; 4],
+            len: usize,
+        },
+        Simple(&'a [u8]),
+        Error(&'a [u8]),
+        Int(&'a [u8]),
+        Bulk(&'a [u8]),
+    }
+
+    /// The buffer does not hold a RESP2 reply.
+    #[derive(Debug, PartialEq, Eq)]
+    pub struct Invalid(pub String);
+
+    /// `Ok(None)`: the reply is not complete yet.
+    type Parsed<'a, T> = Result<Option<(T, usize)>, Invalid>;
+
+    fn line(buf: &[u8], at: usize) -> Parsed<'_, &[u8]> {
+        let rest = buf.get(at..).unwrap_or_default();
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(i) if i > 0 && rest[i - 1] == b'\r' => Ok(Some((&rest[..i - 1], at + i + 1))),
+            Some(_) => Err(Invalid("a line not ended by CRLF".into())),
+            None if rest.len() > 64 * 1024 => Err(Invalid("a header line too long".into())),
+            None => Ok(None),
+        }
+    }
+
+    fn number(digits: &[u8]) -> Result<i64, Invalid> {
+        let (negative, digits) = match digits.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, digits),
+        };
+        if digits.is_empty() || digits.len() > 18 {
+            return Err(Invalid("a bad length".into()));
+        }
+        let mut n: i64 = 0;
+        for &d in digits {
+            if !d.is_ascii_digit() {
+                return Err(Invalid("a bad length".into()));
+            }
+            n = n * 10 + i64::from(d - b'0');
+        }
+        Ok(if negative { -n } else { n })
+    }
+
+    /// One element of an array (or a whole reply): its bytes and where the next one starts.
+    fn item(buf: &[u8], at: usize, depth: u32) -> Parsed<'_, Reply<'_>> {
+        let Some(&kind) = buf.get(at) else {
+            return Ok(None);
+        };
+        let Some((head, next)) = line(buf, at + 1)? else {
+            return Ok(None);
+        };
+        match kind {
+            b'$' => {
+                let len = number(head)?;
+                if len < 0 {
+                    return Ok(Some((Reply::Bulk(&[]), next)));
+                }
+                let end = next + len as usize;
+                if buf.len() < end + 2 {
+                    return Ok(None);
+                }
+                if &buf[end..end + 2] != b"\r\n" {
+                    return Err(Invalid("a bulk string not ended by CRLF".into()));
+                }
+                Ok(Some((Reply::Bulk(&buf[next..end]), end + 2)))
+            }
+            b'*' => {
+                if depth > 4 {
+                    return Err(Invalid("arrays nested too deep".into()));
+                }
+                let len = number(head)?.max(0) as usize;
+                let mut parts: [&[u8]; 4] = [&[]; 4];
+                let mut pos = next;
+                for n in 0..len {
+                    let Some((element, after)) = item(buf, pos, depth + 1)? else {
+                        return Ok(None);
+                    };
+                    if let Some(part) = parts.get_mut(n) {
+                        *part = match element {
+                            Reply::Bulk(b) | Reply::Int(b) | Reply::Simple(b) => b,
+                            Reply::Array { .. } | Reply::Error(_) => &[],
+                        };
+                    }
+                    pos = after;
+                }
+                Ok(Some((Reply::Array { parts, len }, pos)))
+            }
+            b'+' => Ok(Some((Reply::Simple(head), next))),
+            b'-' => Ok(Some((Reply::Error(head), next))),
+            b':' => Ok(Some((Reply::Int(head), next))),
+            other => Err(Invalid(format!("unexpected type byte {other:#04x}"))),
+        }
+    }
+
+    /// The reply at the start of `buf` and its length, or `None` if it is not complete.
+    pub fn parse(buf: &[u8]) -> Result<Option<(Reply<'_>, usize)>, Invalid> {
+        item(buf, 0, 0)
+    }
+
+    /// A command as a RESP2 array of bulk strings.
+    pub fn command(args: &[&[u8]]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parses_pubsub_replies_in_pieces() {
+            let frame = b"*4\r\n$8\r\npmessage\r\n$6\r\nturn/*\r\n$6\r\nturn/x\r\n$5\r\nhello\r\n";
+            for cut in 0..frame.len() {
+                assert_eq!(parse(&frame[..cut]), Ok(None), "cut at {cut}");
+            }
+            let (reply, used) = parse(frame).unwrap().unwrap();
+            assert_eq!(used, frame.len());
+            assert_eq!(
+                reply,
+                Reply::Array {
+                    parts: [b"pmessage", b"turn/*", b"turn/x", b"hello"],
+                    len: 4
+                }
+            );
+            let sub = b"*3\r\n$10\r\npsubscribe\r\n$6\r\nturn/*\r\n:2\r\n+OK\r\n";
+            let (reply, used) = parse(sub).unwrap().unwrap();
+            assert_eq!(
+                reply,
+                Reply::Array {
+                    parts: [b"psubscribe", b"turn/*", b"2", b""],
+                    len: 3
+                }
+            );
+            assert_eq!(parse(&sub[used..]), Ok(Some((Reply::Simple(b"OK"), 5))));
+            let pong = b"*2\r\n$4\r\npong\r\n$0\r\n\r\n";
+            assert!(matches!(
+                parse(pong),
+                Ok(Some((Reply::Array { len: 2, .. }, 20)))
+            ));
+            assert_eq!(
+                parse(b"-NOAUTH Authentication required.\r\n"),
+                Ok(Some((Reply::Error(b"NOAUTH Authentication required."), 34)))
+            );
+            assert_eq!(parse(b"$-1\r\n"), Ok(Some((Reply::Bulk(b""), 5))));
+            assert!(parse(b"?\r\n").is_err());
+            assert!(parse(b"$3\r\nabcde\r\n").is_err());
+            assert!(parse(b"$x\r\n").is_err());
+            assert_eq!(command(&[b"PING"]), b"*1\r\n$4\r\nPING\r\n".to_vec());
+        }
+    }
+}
+
+// ---- the seed --------------------------------------------------------------------------------
 
 enum SeedError {
     Redis(RedisError),
