@@ -8,6 +8,7 @@ use crate::coturn::Leg;
 use crate::filter::{Filter, Filterable, NumField, TextField};
 use crate::format::{self, RateUnits};
 use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
+use crate::model::view::{Totals, TotalsBuilder};
 use crate::model::{Allocation, Model, State, Time};
 
 #[derive(
@@ -508,6 +509,8 @@ impl Filterable for FilterView<'_, '_> {
 /// frame never builds or moves 100k rows. Users and realms are few and built whole.
 pub struct TableRows<'a> {
     inner: Inner<'a>,
+    /// Header totals, when the pass that built the table could compute them on the way.
+    pub totals: Option<Totals>,
 }
 
 enum Inner<'a> {
@@ -630,8 +633,10 @@ fn light_allocation_rows<'a>(
     let desc = sort.descending;
     let mut keyed: Vec<(f64, u32)> = Vec::new();
     let mut found: Vec<(u32, u64)> = Vec::new();
+    let mut totals = TotalsBuilder::new(model);
     for (slot, a) in model.allocation_slots() {
         let Some(state) = a.state(now) else { continue };
+        totals.add(a, state, now);
         let in_scope = match scope {
             Scope::All => true,
             Scope::User(u) => model.allocation_user_slot(a) == u,
@@ -662,6 +667,7 @@ fn light_allocation_rows<'a>(
             slots,
             keys,
         },
+        totals: Some(totals.finish()),
     }
 }
 
@@ -690,10 +696,12 @@ pub fn sorted_rows<'a>(
         if filter.is_empty() && !sorts_as_text(sort.col) {
             return light_allocation_rows(model, now, scope, sort);
         }
+        let mut totals = TotalsBuilder::new(model);
         for (slot, a) in model.allocation_slots() {
             let Some(r) = model.allocation_row(a, now) else {
                 continue;
             };
+            totals.add(a, r.state, now);
             let in_scope = match scope {
                 Scope::All => true,
                 Scope::User(u) => r.user_slot == u,
@@ -720,6 +728,7 @@ pub fn sorted_rows<'a>(
                 slots,
                 keys,
             },
+            totals: Some(totals.finish()),
         };
     }
     let mut rows: Vec<Row<'a>> = match kind {
@@ -735,6 +744,29 @@ pub fn sorted_rows<'a>(
             .collect(),
         _ => model.realm_rows(now).into_iter().map(Row::Realm).collect(),
     };
+    // Unscoped and unfiltered, the user (or realm) rows are every aggregate there is: the
+    // header's totals are their sums, no second pass needed.
+    let totals = (scope == Scope::All && filter.is_empty()).then(|| {
+        let mut t = Totals::default();
+        let mut realms = std::collections::HashSet::new();
+        for r in &rows {
+            match r {
+                Row::User(u) => {
+                    t.agg.merge(&u.agg);
+                    t.users += 1;
+                    realms.insert(u.realm_slot);
+                }
+                Row::Realm(g) => {
+                    t.agg.merge(&g.agg);
+                    t.users += g.users;
+                    realms.insert(g.slot);
+                }
+                Row::Allocation(_) => {}
+            }
+        }
+        t.realms = realms.len() as u32;
+        t
+    });
     if !filter.is_empty() {
         rows.retain(|row| filter.matches(&FilterView { row, ctx }));
     }
@@ -747,5 +779,6 @@ pub fn sorted_rows<'a>(
     let order = entries.into_iter().map(|(_, i, ())| i).collect();
     TableRows {
         inner: Inner::Built { rows, order },
+        totals,
     }
 }

@@ -183,28 +183,13 @@ impl Model {
 
     /// What the header shows, in one light pass over the allocations (no rows built).
     pub fn totals(&self, now: Time) -> Totals {
-        let mut agg = Aggregate::default();
-        let mut users = vec![false; self.user_slots()];
+        let mut t = TotalsBuilder::new(self);
         for a in self.allocations() {
-            let Some(state) = a.state(now) else { continue };
-            agg.add_allocation(a, state, now);
-            if let Some(seen) = users.get_mut(self.allocation_user_slot(a) as usize) {
-                *seen = true;
+            if let Some(state) = a.state(now) {
+                t.add(a, state, now);
             }
         }
-        let mut realms = std::collections::HashSet::new();
-        let mut user_count = 0;
-        for (slot, seen) in users.iter().enumerate() {
-            if *seen && let Some(u) = self.user(slot as u32) {
-                user_count += 1;
-                realms.insert(self.user_realm_slot(u));
-            }
-        }
-        Totals {
-            agg,
-            users: user_count,
-            realms: realms.len() as u32,
-        }
+        t.finish()
     }
 
     /// Bytes per second of one allocation in `buckets` buckets of `bucket_secs`, ending at `now`.
@@ -265,6 +250,50 @@ pub fn last_report_time(a: &Allocation) -> Option<Time> {
     match (a.client.last_report, a.peer.last_report) {
         (Some(c), Some(p)) => Some(c.max(p)),
         (c, p) => c.or(p),
+    }
+}
+
+/// Header totals accumulated during a pass that visits every allocation anyway (the table's),
+/// so a frame does not walk 100k allocations twice.
+pub struct TotalsBuilder<'a> {
+    model: &'a Model,
+    agg: Aggregate,
+    users: Vec<bool>,
+}
+
+impl<'a> TotalsBuilder<'a> {
+    pub fn new(model: &'a Model) -> Self {
+        TotalsBuilder {
+            model,
+            agg: Aggregate::default(),
+            users: vec![false; model.user_slots()],
+        }
+    }
+
+    pub fn add(&mut self, a: &Allocation, state: State, now: Time) {
+        self.agg.add_allocation(a, state, now);
+        if let Some(seen) = self
+            .users
+            .get_mut(self.model.allocation_user_slot(a) as usize)
+        {
+            *seen = true;
+        }
+    }
+
+    pub fn finish(self) -> Totals {
+        let mut realms = std::collections::HashSet::new();
+        let mut users = 0;
+        for (slot, seen) in self.users.iter().enumerate() {
+            if *seen && let Some(u) = self.model.user(slot as u32) {
+                users += 1;
+                realms.insert(self.model.user_realm_slot(u));
+            }
+        }
+        Totals {
+            agg: self.agg,
+            users,
+            realms: realms.len() as u32,
+        }
     }
 }
 

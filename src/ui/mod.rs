@@ -16,6 +16,7 @@ use ratatui::widgets::{
 use crate::app::{App, Command, Mode, Screen};
 use crate::coturn::Leg;
 use crate::format::{self, RateUnits};
+use crate::model::view::Totals;
 use crate::model::{Allocation, ConnectionState, Model, State, StatusLogKind, Time};
 use crate::table::{self, Col, ColumnSpec, Ctx, Row, RowKey, Scope, TableKind};
 pub use theme::{Theme, ThemeName};
@@ -87,15 +88,17 @@ pub fn draw(
         now,
         units: app.units,
     };
-    draw_header(f, header, model, now, info, app, theme);
-    draw_tabs(f, tabs, app, model, theme);
-    let hit = match app.screen() {
+    // The table first: its pass over the allocations also yields the header's totals.
+    let (hit, totals) = match app.screen() {
         Screen::Table { kind, scope } => draw_table(f, body, app, &ctx, kind, scope, theme),
         Screen::Detail { key } => {
             draw_detail(f, body, app, &ctx, key, theme);
-            HitMap::default()
+            (HitMap::default(), None)
         }
     };
+    let totals = totals.unwrap_or_else(|| model.totals(now));
+    draw_header(f, header, &ctx, info, app, &totals, theme);
+    draw_tabs(f, tabs, app, model, theme);
     draw_hints(f, hints, app, theme);
     match &app.mode {
         Mode::Help => draw_help(f, area, app, theme),
@@ -157,12 +160,13 @@ pub fn utc(t: Time) -> String {
 fn draw_header(
     f: &mut Frame,
     area: Rect,
-    model: &Model,
-    now: Time,
+    ctx: &Ctx<'_>,
     info: &HeaderInfo,
     app: &App,
+    totals: &Totals,
     theme: &Theme,
 ) {
+    let (model, now) = (ctx.model, ctx.now);
     let mut first: Vec<Span> = vec![Span::styled(" turntop ", theme.title)];
     match &info.source {
         SourceInfo::Demo => first.push(Span::styled(
@@ -225,7 +229,6 @@ fn draw_header(
             theme.warn.add_modifier(Modifier::REVERSED),
         ));
     }
-    let totals = model.totals(now);
     let units = app.units;
     let second = Line::from(vec![
         Span::raw(" live "),
@@ -440,7 +443,7 @@ fn draw_table(
     kind: TableKind,
     scope: Scope,
     theme: &Theme,
-) -> HitMap {
+) -> (HitMap, Option<Totals>) {
     let sort = app.sort(kind);
     let rows = table::sorted_rows(kind, scope, &app.filter, sort, ctx);
     let page = usize::from(area.height.saturating_sub(2));
@@ -595,11 +598,12 @@ fn draw_table(
             (start, *w, spec.col)
         })
         .collect();
-    HitMap {
+    let hit = HitMap {
         header_row: area.y + 1,
         first_row: area.y + 2,
         columns,
-    }
+    };
+    (hit, rows.totals)
 }
 
 fn column_title(kind: TableKind, col: Col) -> &'static str {

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 pub struct Tmux {
     socket: String,
     session: String,
+    /// The program's exit code is written here: tmux itself does not always record it (it can
+    /// mark a pane dead on the pty's EOF before it reaps the process).
+    status_file: std::path::PathBuf,
 }
 
 /// tmux is a test dependency (scripts/test.sh installs it); in CI its absence is a failure.
@@ -30,7 +33,13 @@ impl Tmux {
     pub fn start(name: &str, w: u16, h: u16, argv: &[&str], env: &[(&str, &str)]) -> Tmux {
         let socket = format!("turntop-test-{}-{name}", std::process::id());
         let session = "t".to_owned();
-        let t = Tmux { socket, session };
+        let status_file = std::env::temp_dir().join(format!("{socket}.status"));
+        let _ = std::fs::remove_file(&status_file);
+        let t = Tmux {
+            socket,
+            session,
+            status_file,
+        };
         let mut cmd = Command::new("tmux");
         cmd.args([
             "-L",
@@ -46,7 +55,8 @@ impl Tmux {
         for (k, v) in env {
             cmd.args(["-e", &format!("{k}={v}")]);
         }
-        cmd.arg("--").args(argv);
+        let script = format!("\"$@\"; echo $? > '{}'", t.status_file.display());
+        cmd.args(["--", "sh", "-c", &script, "sh"]).args(argv);
         let out = cmd.output().expect("tmux new-session");
         assert!(
             out.status.success(),
@@ -96,20 +106,10 @@ impl Tmux {
         }
     }
 
-    /// `Some(status)` once the program has exited.
+    /// `Some(status)` once the program has exited (`128 + n` when signal `n` ended it).
     pub fn exit_status(&self) -> Option<i32> {
-        let out = self.tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            &self.session,
-            "#{pane_dead} #{pane_dead_status}",
-        ]);
-        let mut it = out.split_whitespace();
-        match (it.next(), it.next()) {
-            (Some("1"), Some(code)) => code.parse().ok(),
-            _ => None,
-        }
+        let text = std::fs::read_to_string(&self.status_file).ok()?;
+        text.trim().parse().ok()
     }
 
     pub fn wait_exit(&self, timeout: Duration) -> i32 {
@@ -119,7 +119,27 @@ impl Tmux {
                 return code;
             }
             if Instant::now() > deadline {
-                panic!("the program did not exit; screen:\n{}", self.screen());
+                let pane = self.tmux(&[
+                    "display-message",
+                    "-p",
+                    "-t",
+                    &self.session,
+                    "#{pane_pid} #{pane_dead} #{pane_current_command}",
+                ]);
+                let ps = Command::new("ps")
+                    .args([
+                        "-o",
+                        "pid,stat,wchan:20,cmd",
+                        "--ppid",
+                        pane.split_whitespace().next().unwrap_or("0"),
+                    ])
+                    .output();
+                panic!(
+                    "the program did not exit; pane: {pane}; children: {}; screen:\n{}",
+                    ps.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                        .unwrap_or_default(),
+                    self.screen()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -128,6 +148,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.status_file);
         // Ends the session and the program in it (SIGHUP), then the private server.
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
