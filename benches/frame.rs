@@ -68,6 +68,7 @@ fn main() {
     let info = HeaderInfo {
         source: SourceInfo::Live,
         events_per_sec: 0.0,
+        endpoint_events_per_sec: Vec::new(),
     };
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
     let cases: [(&str, TableKind, &str); 5] = [

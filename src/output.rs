@@ -13,7 +13,7 @@ pub struct Snapshot {
     pub allocations: Vec<AllocationOut>,
     pub users: Vec<UserOut>,
     pub realms: Vec<RealmOut>,
-    pub counters: CountersOut,
+    pub counters: EventCounters,
     pub endpoints: Vec<EndpointOut>,
 }
 
@@ -94,29 +94,6 @@ pub struct RealmOut {
     pub client: Counters,
     pub peer: Counters,
     pub rates: RatesOut,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CountersOut {
-    pub events: u64,
-    pub malformed: u64,
-    pub unknown: u64,
-    pub sessions_without_allocation: u64,
-    pub seeded: u64,
-    pub gaps: u64,
-}
-
-impl From<&EventCounters> for CountersOut {
-    fn from(c: &EventCounters) -> Self {
-        CountersOut {
-            events: c.events,
-            malformed: c.malformed,
-            unknown: c.unknown,
-            sessions_without_allocation: c.sessions_without_allocation,
-            seeded: c.seeded,
-            gaps: c.gaps,
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -228,7 +205,7 @@ pub fn snapshot(model: &Model, now: Time) -> Snapshot {
         allocations,
         users,
         realms,
-        counters: (&model.counters).into(),
+        counters: model.counters.clone(),
         endpoints,
     }
 }

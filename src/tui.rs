@@ -147,6 +147,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
         samples: VecDeque::new(),
     };
     let mut events_per_sec = 0.0;
+    let mut endpoint_rates: Vec<EventRate> = Vec::new();
+    let mut endpoint_events_per_sec: Vec<f64> = Vec::new();
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME_GAP;
     let mut hit = HitMap::default();
@@ -157,6 +159,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
             let info = HeaderInfo {
                 source: s.source.clone(),
                 events_per_sec,
+                endpoint_events_per_sec: endpoint_events_per_sec.clone(),
             };
             let (model, now) = match &frozen {
                 Some((m, t)) => (m, *t),
@@ -220,6 +223,14 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
                 let now = s.clock.now(&s.model);
                 s.model.evict(now);
                 events_per_sec = rate.sample(s.model.counters.events);
+                endpoint_rates.resize_with(s.model.endpoints().len(), || EventRate { samples: VecDeque::new() });
+                endpoint_events_per_sec = s
+                    .model
+                    .endpoints()
+                    .iter()
+                    .zip(endpoint_rates.iter_mut())
+                    .map(|(ep, r)| r.sample(ep.events))
+                    .collect();
                 if frozen.is_none() {
                     dirty = true;
                 }

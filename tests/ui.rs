@@ -41,6 +41,7 @@ fn info() -> HeaderInfo {
     HeaderInfo {
         source: SourceInfo::Live,
         events_per_sec: 12.5,
+        endpoint_events_per_sec: vec![12.5],
     }
 }
 
@@ -362,5 +363,58 @@ fn narrow_terminals_drop_columns_by_priority_and_truncate_names() {
     assert!(
         text.contains('…') && text.contains("17956") && text.contains("name"),
         "middle-truncated: {text}"
+    );
+}
+
+#[test]
+fn header_shows_each_endpoint_when_there_are_several() {
+    let mut m = Model::default();
+    let a = m.add_endpoint("turn-eu:6379");
+    let b = m.add_endpoint("turn-us:6379");
+    m.set_connection(a, 100.0, turntop::model::ConnectionState::Connected);
+    m.set_connection(
+        b,
+        100.0,
+        turntop::model::ConnectionState::Reconnecting {
+            since: 99.0,
+            retry_at: 103.0,
+            reason: "connection reset".into(),
+        },
+    );
+    let ch = coturn::channel_name(Some("r"), "u", AllocationId(1), EventKind::Status);
+    m.apply_raw(a, 100.0, &ch, b"new lifetime=600, type=UDP");
+    m.apply_raw(b, 100.5, &ch, b"new lifetime=600, type=TCP");
+    m.apply_raw(b, 100.6, "turn/realm/r/user/u/allocation/12/status", b"new");
+    m.mark_gap(a, 100.7);
+    let mut t = Terminal::new(TestBackend::new(200, 20)).unwrap();
+    let mut app = App::new(TableKind::Allocations);
+    let info = HeaderInfo {
+        source: SourceInfo::Live,
+        events_per_sec: 3.0,
+        endpoint_events_per_sec: vec![1.0, 2.0],
+    };
+    t.draw(|f| {
+        ui::draw(f, &mut app, &m, 101.0, &info, &Theme::new(ThemeName::None));
+    })
+    .unwrap();
+    let header = t
+        .backend()
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    for want in [
+        "turn-eu:6379 ● connected 1.0 ev/s last 1s gaps 1",
+        "turn-us:6379 ◌ reconnecting in 2s (connection reset) 2.0 ev/s",
+        "malformed 1",
+    ] {
+        assert!(header.contains(want), "{want:?} not in {header}");
+    }
+    // Two endpoints: the SERVER column tells their allocations apart (same id in both).
+    let text = t.backend().to_string();
+    assert!(
+        text.contains("SERVER") && text.contains("turn-eu:6379") && text.contains("turn-us:6379"),
+        "{text}"
     );
 }

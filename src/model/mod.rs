@@ -374,7 +374,7 @@ pub struct Realm {
 }
 
 /// Counters the header shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EventCounters {
     pub events: u64,
     pub malformed: u64,

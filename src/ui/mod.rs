@@ -44,6 +44,8 @@ pub struct HeaderInfo {
     pub source: SourceInfo,
     /// Events per second over the last few seconds.
     pub events_per_sec: f64,
+    /// The same per endpoint, in the model's endpoint order (may be shorter: then unknown).
+    pub endpoint_events_per_sec: Vec<f64>,
 }
 
 /// Screen positions the mouse handler needs (only meaningful after a table was drawn).
@@ -203,6 +205,27 @@ fn draw_header(
             first.push(connection_span(&ep.connection, now, theme));
             if ep.reconnects > 0 {
                 first.push(Span::styled(format!(" ↻{}", ep.reconnects), theme.dim));
+            }
+            // With several endpoints each gets its own figures (the totals follow below).
+            if model.endpoints().len() > 1 {
+                if let Some(r) = info.endpoint_events_per_sec.get(i) {
+                    first.push(Span::raw(format!(" {r:.1} ev/s")));
+                }
+                if let Some(last) = ep.last_event {
+                    first.push(Span::styled(
+                        format!(" last {}", format::duration((now - last).max(0.0))),
+                        theme.dim,
+                    ));
+                }
+                if ep.gaps > 0 {
+                    first.push(Span::styled(format!(" gaps {}", ep.gaps), theme.warn));
+                }
+                if ep.malformed > 0 {
+                    first.push(Span::styled(
+                        format!(" malformed {}", ep.malformed),
+                        theme.bad,
+                    ));
+                }
             }
         }
     }
