@@ -189,3 +189,37 @@ fn a_pipe_gets_a_hint_not_a_tui() {
         "{err}"
     );
 }
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    if !tmux::available() {
+        return;
+    }
+    for signal in ["TERM", "HUP"] {
+        let capture = fixture("pubsub-capture.txt");
+        let t = Tmux::start(
+            &format!("sig{signal}"),
+            100,
+            30,
+            &[bin(), "replay", &capture, "--speed", "max"],
+            &[],
+        );
+        t.wait_for("rows", WAIT, |s| table_rows(s).len() >= 3);
+        let pid = t.program_pid().expect("the program's pid").to_string();
+        let ok = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        assert_eq!(
+            t.wait_exit(Duration::from_secs(30)),
+            0,
+            "SIG{signal} is a clean exit"
+        );
+        let s = t.screen();
+        assert!(
+            !s.contains("turntop") && !s.contains("USER"),
+            "SIG{signal}: terminal not restored:\n{s}"
+        );
+    }
+}

@@ -87,6 +87,21 @@ impl Tmux {
         self.tmux(&args);
     }
 
+    /// The PID of the program (the child of the `sh` that runs it in the pane).
+    pub fn program_pid(&self) -> Option<u32> {
+        let sh = self.tmux(&["display-message", "-p", "-t", &self.session, "#{pane_pid}"]);
+        let out = Command::new("pgrep")
+            .args(["-P", sh.trim()])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     pub fn text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", &self.session, "-l", text]);
     }
