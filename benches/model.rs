@@ -49,14 +49,21 @@ fn main() {
             slot.2 = T0 + e.at;
         }
         let started = Instant::now();
-        for (channel, payload, at) in &batch[..chunk.len()] {
-            if *at - last_evict >= 1.0 {
-                // The UI loop evicts once a second; include that cost.
-                model.evict(*at);
-                last_evict = *at;
+        // As the UI loop does: apply what is queued in one go (between evictions, once a second).
+        let mut start = 0;
+        let items: Vec<(f64, &str, &[u8])> = batch[..chunk.len()]
+            .iter()
+            .map(|(c, p, at)| (*at, c.as_str(), p.as_slice()))
+            .collect();
+        for i in 0..items.len() {
+            if items[i].0 - last_evict >= 1.0 {
+                model.apply_raw_batch(ep, &items[start..i]);
+                start = i;
+                model.evict(items[i].0);
+                last_evict = items[i].0;
             }
-            model.apply_raw(ep, *at, channel, payload);
         }
+        model.apply_raw_batch(ep, &items[start..]);
         timed += started.elapsed();
     }
     let elapsed = timed.as_secs_f64();

@@ -85,12 +85,11 @@ pub async fn once(
                     if n == 0 {
                         break;
                     }
-                    for ev in batch.drain(..) {
-                        if let Some(reason) = failure(&ev) {
-                            return Err(LiveError(reason));
-                        }
-                        ev.apply_to(&mut model);
+                    if let Some(reason) = batch.iter().find_map(failure) {
+                        return Err(LiveError(reason));
                     }
+                    crate::source::apply_events(&batch, &mut model);
+                    batch.clear();
                 }
                 _ = tokio::time::sleep_until(deadline) => break,
             }

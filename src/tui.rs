@@ -212,9 +212,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
                         *finished = true;
                     }
                 }
-                for ev in batch.drain(..) {
-                    ev.apply_to(&mut s.model);
-                }
+                crate::source::apply_events(&batch, &mut s.model);
+                batch.clear();
                 if frozen.is_none() {
                     dirty = true;
                 }

@@ -516,3 +516,46 @@ fn retention_evicts_ended_allocations_and_then_their_users() {
     assert_eq!(snap.users.len(), 1, "bob had nothing left and is gone");
     assert_eq!(snap.users[0].user, "alice");
 }
+
+#[test]
+fn batched_apply_equals_one_by_one() {
+    use turntop::source::{SourceEvent, apply_events};
+    for name in CAPTURES {
+        let recs = records(name);
+        let (one_by_one, now) = replayed(name);
+        let mut batched = keep_all();
+        let ep = batched.add_endpoint("capture");
+        let mut events: Vec<SourceEvent> = recs.iter().map(|r| replay::event_of(ep, r)).collect();
+        // A malformed message and a non-message event in the middle of a run.
+        events.insert(
+            7,
+            SourceEvent::Message {
+                endpoint: ep,
+                at: recs[6].epoch,
+                channel: "turn/realm/x/user/y/allocation/12/status".into(),
+                payload: b"new".to_vec(),
+            },
+        );
+        events.insert(
+            9,
+            SourceEvent::Gap {
+                endpoint: ep,
+                to: f64::NEG_INFINITY,
+            },
+        );
+        apply_events(&events, &mut batched);
+        batched.evict(now);
+        let (a, b) = (
+            output::snapshot(&one_by_one, now),
+            output::snapshot(&batched, now),
+        );
+        assert_eq!(a.allocations, b.allocations, "{name}");
+        assert_eq!(
+            (a.users.len(), a.realms.len()),
+            (b.users.len(), b.realms.len()),
+            "{name}"
+        );
+        assert_eq!(b.counters.events, a.counters.events + 1, "{name}");
+        assert_eq!(b.counters.malformed, 1, "{name}");
+    }
+}

@@ -518,6 +518,65 @@ impl Model {
         }
     }
 
+    /// Apply many messages of one endpoint, in order. Same result as `apply_raw` on each, but
+    /// faster with many allocations: a window of messages is parsed and their allocations are
+    /// looked up and prefetched first, so the cache misses of a window overlap instead of
+    /// queueing one behind the other.
+    pub fn apply_raw_batch(&mut self, endpoint: EndpointId, items: &[(Time, &str, &[u8])]) {
+        const WINDOW: usize = 16;
+        let mut parsed: Vec<Option<Message<'_>>> = Vec::with_capacity(WINDOW);
+        for window in items.chunks(WINDOW) {
+            parsed.clear();
+            for &(_, channel, payload) in window {
+                let msg = coturn::parse_message(channel, payload).ok();
+                if let Some(m) = &msg {
+                    self.prefetch(endpoint, &m.channel);
+                }
+                parsed.push(msg);
+            }
+            for (&(at, channel, payload), msg) in window.iter().zip(&parsed) {
+                match msg {
+                    Some(m) => self.apply(endpoint, at, m),
+                    // Parse again for the error: bad messages are rare.
+                    None => self.apply_raw(endpoint, at, channel, payload),
+                }
+            }
+        }
+    }
+
+    /// Ask the CPU to start loading an allocation an event is about to touch.
+    fn prefetch(&self, endpoint: EndpointId, ch: &coturn::Channel<'_>) {
+        use std::hash::BuildHasher;
+        let key = (
+            endpoint,
+            self.name_hasher.hash_one((ch.realm, ch.user)),
+            ch.id,
+        );
+        let Some(a) = self
+            .index
+            .get(&key)
+            .and_then(|&slot| self.allocations.get(slot as usize))
+        else {
+            return;
+        };
+        #[cfg(target_arch = "x86_64")]
+        {
+            let p = (a as *const Option<Allocation>).cast::<i8>();
+            // SAFETY: a prefetch is a hint: it never faults and reads nothing into the program,
+            // and `p` points into a live element of `self.allocations`.
+            unsafe {
+                use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+                _mm_prefetch::<_MM_HINT_T0>(p);
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(128));
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(192));
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(256));
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = a;
+    }
+
     pub fn record_bad(&mut self, endpoint: EndpointId, at: Time, channel: &str, e: &ParseError) {
         self.counters.events += 1;
         if e.is_unknown() {

@@ -38,6 +38,34 @@ pub enum SourceEvent {
     Finished { endpoint: EndpointId, at: Time },
 }
 
+/// Apply events in order. Runs of messages from one endpoint take the model's batched path
+/// (lookups and prefetches for a window before applying it); the result is the same as
+/// applying each event on its own.
+pub fn apply_events(events: &[SourceEvent], model: &mut Model) {
+    let mut i = 0;
+    while i < events.len() {
+        let SourceEvent::Message { endpoint, .. } = &events[i] else {
+            events[i].apply_to(model);
+            i += 1;
+            continue;
+        };
+        let run_endpoint = *endpoint;
+        let mut items: Vec<(Time, &str, &[u8])> = Vec::new();
+        while let Some(SourceEvent::Message {
+            endpoint,
+            at,
+            channel,
+            payload,
+        }) = events.get(i)
+            && *endpoint == run_endpoint
+        {
+            items.push((*at, channel.as_str(), payload.as_slice()));
+            i += 1;
+        }
+        model.apply_raw_batch(run_endpoint, &items);
+    }
+}
+
 impl SourceEvent {
     pub fn at(&self) -> Time {
         match self {
