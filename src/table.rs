@@ -271,6 +271,15 @@ pub fn sorts_as_text(col: Col) -> bool {
     )
 }
 
+/// Whether an allocation belongs to a drill-down scope.
+fn allocation_in_scope(model: &Model, a: &Allocation, scope: Scope) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::User(u) => model.allocation_user_slot(a) == u,
+        Scope::Realm(realm) => model.allocation_realm_slot(a) == realm,
+    }
+}
+
 fn state_word(s: State) -> &'static str {
     s.as_str()
 }
@@ -637,12 +646,7 @@ fn light_allocation_rows<'a>(
     for (slot, a) in model.allocation_slots() {
         let Some(state) = a.state(now) else { continue };
         totals.add(a, state, now);
-        let in_scope = match scope {
-            Scope::All => true,
-            Scope::User(u) => model.allocation_user_slot(a) == u,
-            Scope::Realm(realm) => model.allocation_realm_slot(a) == realm,
-        };
-        if !in_scope {
+        if !allocation_in_scope(model, a, scope) {
             continue;
         }
         let key = match allocation_number(a, state, sort.col, now) {
@@ -702,12 +706,7 @@ pub fn sorted_rows<'a>(
                 continue;
             };
             totals.add(a, r.state, now);
-            let in_scope = match scope {
-                Scope::All => true,
-                Scope::User(u) => r.user_slot == u,
-                Scope::Realm(realm) => r.realm_slot == realm,
-            };
-            if !in_scope {
+            if !allocation_in_scope(model, a, scope) {
                 continue;
             }
             let row = Row::Allocation(r);

@@ -182,17 +182,9 @@ pub struct LegStats {
 }
 
 impl LegStats {
-    /// See [`Series::rate_after`].
+    /// See [`Report::rate_after`].
     pub fn rate_at(&self, now: Time) -> Option<Rate> {
-        let r = self.last?;
-        if r.span_ms == 0 {
-            return None;
-        }
-        let secs = r.span_secs().max(now - self.last_report?);
-        Some(Rate {
-            rx: f64::from(r.rcvb) / secs,
-            tx: f64::from(r.sentb) / secs,
-        })
+        self.last?.rate_after(now - self.last_report?)
     }
 }
 

@@ -34,6 +34,22 @@ impl Report {
     pub fn bytes(&self) -> u64 {
         u64::from(self.rcvb) + u64::from(self.sentb)
     }
+
+    /// The best estimate of the rate `since` seconds after this report (the last one). coturn
+    /// reports once per ~4096 packets: until the next report is due (one interval) this rate
+    /// stands; once it is overdue, less than one report's worth can have moved during the
+    /// silence, so the rate is at most that over the silence. The estimate decays instead of
+    /// freezing a stale rate on screen. `None` when the interval is unknown.
+    pub fn rate_after(&self, since: f64) -> Option<Rate> {
+        if self.span_ms == 0 {
+            return None;
+        }
+        let secs = self.span_secs().max(since);
+        Some(Rate {
+            rx: f64::from(self.rcvb) / secs,
+            tx: f64::from(self.sentb) / secs,
+        })
+    }
 }
 
 /// Bytes per second in each direction, from the server's point of view.
@@ -126,34 +142,6 @@ impl Series {
         self.reports.capacity() * std::mem::size_of::<Report>()
     }
 
-    /// Rate over the last report's interval; `None` before the first report or when its
-    /// interval is unknown.
-    pub fn last_rate(&self) -> Option<Rate> {
-        let r = self.last()?;
-        let secs = r.span_secs();
-        (r.span_ms > 0).then(|| Rate {
-            rx: f64::from(r.rcvb) / secs,
-            tx: f64::from(r.sentb) / secs,
-        })
-    }
-
-    /// The best estimate of the rate `since_last` seconds after the last report. coturn reports
-    /// once per ~4096 packets: until the next report is due (one interval) the last rate
-    /// stands; once it is overdue, less than one report's worth can have moved during the
-    /// silence, so the rate is at most that over the silence. The estimate decays instead of
-    /// freezing a stale rate on screen.
-    pub fn rate_after(&self, since_last: f64) -> Option<Rate> {
-        let r = self.last()?;
-        if r.span_ms == 0 {
-            return None;
-        }
-        let secs = r.span_secs().max(since_last);
-        Some(Rate {
-            rx: f64::from(r.rcvb) / secs,
-            tx: f64::from(r.sentb) / secs,
-        })
-    }
-
     /// Add this series, spread evenly over each report's interval, into `buckets` of
     /// `bucket_ds` each, the last one ending at `end`. A bucket no report covers stays `None`:
     /// "no data" is not "zero traffic".
@@ -214,27 +202,23 @@ mod tests {
 
     #[test]
     fn rates_and_decay() {
-        let mut s = Series::default();
-        assert_eq!(s.rate_after(0.0), None);
-        s.push(rep(100, 0, 5000, 5000), 0);
-        assert_eq!(s.last_rate(), None, "unknown interval gives no rate");
-        s.push(rep(200, 100, 1000, 3000), 0);
+        let mut leg = crate::model::LegStats::default();
+        assert_eq!(leg.rate_at(0.0), None, "no report yet: no rate");
         assert_eq!(
-            s.last_rate(),
+            rep(100, 0, 5000, 5000).rate_after(0.0),
+            None,
+            "unknown interval gives no rate"
+        );
+        let r = rep(200, 100, 1000, 3000);
+        assert_eq!(
+            r.rate_after(0.0),
             Some(Rate {
                 rx: 100.0,
                 tx: 300.0
             })
         );
         assert_eq!(
-            s.rate_after(0.0),
-            Some(Rate {
-                rx: 100.0,
-                tx: 300.0
-            })
-        );
-        assert_eq!(
-            s.rate_after(9.0),
+            r.rate_after(9.0),
             Some(Rate {
                 rx: 100.0,
                 tx: 300.0
@@ -242,7 +226,11 @@ mod tests {
             "next report not due yet"
         );
         // 40 s of silence after a 10 s interval: at most 1000 B over 40 s.
-        assert_eq!(s.rate_after(40.0), Some(Rate { rx: 25.0, tx: 75.0 }));
+        assert_eq!(r.rate_after(40.0), Some(Rate { rx: 25.0, tx: 75.0 }));
+        // A leg applies the same rule from the time of its last report.
+        leg.last = Some(r);
+        leg.last_report = Some(1000.0);
+        assert_eq!(leg.rate_at(1040.0), Some(Rate { rx: 25.0, tx: 75.0 }));
     }
 
     #[test]

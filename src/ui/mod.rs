@@ -15,7 +15,7 @@ use ratatui::widgets::{
 
 use crate::app::{App, Command, Mode, Screen};
 use crate::coturn::Leg;
-use crate::format::{self, RateUnits};
+use crate::format;
 use crate::model::view::Totals;
 use crate::model::{Allocation, ConnectionState, Model, State, StatusLogKind, Time};
 use crate::table::{self, Col, ColumnSpec, Ctx, Row, RowKey, Scope, TableKind};
@@ -1148,9 +1148,4 @@ fn draw_sort_menu(f: &mut Frame, area: Rect, app: &App, index: usize, theme: &Th
         List::new(items).block(Block::bordered().title(Span::styled(" sort by ", theme.title))),
         rect,
     );
-}
-
-/// Rates as the header would print them (for tests and headless output).
-pub fn rate_text(v: f64, units: RateUnits) -> String {
-    format::rate(v, units)
 }
