@@ -38,6 +38,14 @@ fn main() {
             "  part: header totals                      {:>7.2}ms",
             t.elapsed().as_secs_f64() * 100.0
         );
+        let t = Instant::now();
+        for _ in 0..10 {
+            std::hint::black_box(model.user_rows(now));
+        }
+        println!(
+            "  part: user rows                          {:>7.2}ms",
+            t.elapsed().as_secs_f64() * 100.0
+        );
         let ctx = turntop::table::Ctx {
             model: &model,
             now,
@@ -50,17 +58,17 @@ fn main() {
         let none = turntop::filter::Filter::default();
         let t = Instant::now();
         for _ in 0..10 {
-            let rows = turntop::table::sorted_rows(
+            let mut rows = turntop::table::sorted_rows(
                 TableKind::Allocations,
                 turntop::table::Scope::All,
                 &none,
                 sort,
                 &ctx,
             );
-            std::hint::black_box(rows.keys());
+            std::hint::black_box(rows.window(0..150).len());
         }
         println!(
-            "  part: allocation rows, sorted, keys      {:>7.2}ms",
+            "  part: allocation rows, first 150 in order {:>7.2}ms",
             t.elapsed().as_secs_f64() * 100.0
         );
     }
@@ -93,7 +101,10 @@ fn main() {
     let only: Option<usize> = std::env::var("FRAME_CASE")
         .ok()
         .and_then(|v| v.parse().ok());
-    let repeat = if only.is_some() { 300 } else { 30 };
+    let repeat = std::env::var("FRAME_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if only.is_some() { 300 } else { 30 });
     for (i, (name, kind, filter)) in cases.into_iter().enumerate() {
         if only.is_some_and(|o| o != i) {
             continue;

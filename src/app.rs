@@ -39,12 +39,21 @@ pub struct Level {
     pub page: usize,
     /// A breadcrumb for drilled levels (`realm lab.example`, `user alice`).
     pub label: Option<String>,
-    /// Row identities of the last frame, so a key pressed before the next frame (j then Enter,
-    /// typed fast) acts on the row it moved to.
+    /// Row identities around the rows on screen in the last frame (`keys[0]` is row
+    /// `keys_from`), so a key pressed before the next frame (j then Enter, typed fast) acts on
+    /// the row it moved to. Further moves select by index until the next frame.
     pub keys: Vec<RowKey>,
+    pub keys_from: usize,
 }
 
 impl Level {
+    fn key_at(&self, index: usize) -> Option<RowKey> {
+        index
+            .checked_sub(self.keys_from)
+            .and_then(|i| self.keys.get(i))
+            .copied()
+    }
+
     fn new(screen: Screen, label: Option<String>) -> Self {
         Level {
             screen,
@@ -55,6 +64,7 @@ impl Level {
             page: 10,
             label,
             keys: Vec::new(),
+            keys_from: 0,
         }
     }
 }
@@ -473,32 +483,45 @@ impl App {
         }
     }
 
-    /// After a frame's rows are known: keep the selection on the same row, clamp, scroll.
-    pub fn reconcile(&mut self, keys: Vec<RowKey>, page: usize) {
+    /// After a frame's rows are counted: keep the selection on the same row (`selected_at`:
+    /// where the selected row is now, if it is still there), clamp, scroll. Returns the rows to
+    /// show.
+    pub fn reconcile(
+        &mut self,
+        len: usize,
+        page: usize,
+        selected_at: Option<usize>,
+    ) -> std::ops::Range<usize> {
         let level = self.level_mut();
-        level.len = keys.len();
+        level.len = len;
         level.page = page.max(1);
-        if let Some(key) = level.selected_key
-            && let Some(i) = keys.iter().position(|k| *k == key)
-        {
+        if let Some(i) = selected_at {
             level.selected = i;
         }
-        level.selected = level.selected.min(keys.len().saturating_sub(1));
-        level.selected_key = keys.get(level.selected).copied();
+        level.selected = level.selected.min(len.saturating_sub(1));
         if level.selected < level.offset {
             level.offset = level.selected;
         } else if level.selected >= level.offset + level.page {
             level.offset = level.selected + 1 - level.page;
         }
-        level.offset = level.offset.min(keys.len().saturating_sub(level.page));
+        level.offset = level.offset.min(len.saturating_sub(level.page));
+        level.offset..(level.offset + level.page).min(len)
+    }
+
+    /// The identities of rows `from..` in this frame (at least the selected one): the selection
+    /// follows its row from now on.
+    pub fn set_row_keys(&mut self, from: usize, keys: Vec<RowKey>) {
+        let level = self.level_mut();
+        level.keys_from = from;
         level.keys = keys;
+        level.selected_key = level.key_at(level.selected);
     }
 
     fn move_selection(&mut self, to: isize) {
         let level = self.level_mut();
         let max = level.len.saturating_sub(1) as isize;
         level.selected = to.clamp(0, max.max(0)) as usize;
-        level.selected_key = level.keys.get(level.selected).copied();
+        level.selected_key = level.key_at(level.selected);
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Action {

@@ -112,7 +112,13 @@ impl Filter {
     }
 
     pub fn matches(&self, row: &impl Filterable) -> bool {
-        self.terms.iter().all(|t| t.test.matches(row) != t.negate)
+        self.terms.iter().all(|t| t.matches(row))
+    }
+}
+
+impl Term {
+    pub fn matches(&self, row: &impl Filterable) -> bool {
+        self.test.matches(row) != self.negate
     }
 }
 
@@ -189,7 +195,7 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
 }
 
 impl Test {
-    fn matches(&self, row: &impl Filterable) -> bool {
+    pub fn matches(&self, row: &impl Filterable) -> bool {
         match self {
             Test::Text(TextField::Any, needle) => {
                 // Ids are digits and dots: skip formatting one unless the needle could match.

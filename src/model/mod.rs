@@ -136,6 +136,13 @@ impl State {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Atom(u32);
 
+impl Atom {
+    /// A small dense number (1-based), for per-atom tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 #[derive(Default, Debug, Clone)]
 struct Atoms {
     list: Vec<Box<str>>,
@@ -1047,6 +1054,11 @@ impl Model {
                 .filter(|a| a.phase != Phase::NoStatus)
                 .map(|a| (i as u32, a))
         })
+    }
+
+    /// One past the highest allocation slot: an upper bound of how many allocations there are.
+    pub fn allocation_slot_count(&self) -> usize {
+        self.allocations.len()
     }
 
     pub fn allocation_at(&self, slot: u32) -> Option<&Allocation> {

@@ -468,14 +468,19 @@ fn draw_table(
     theme: &Theme,
 ) -> (HitMap, Option<Totals>) {
     let sort = app.sort(kind);
-    let rows = table::sorted_rows(kind, scope, &app.filter, sort, ctx);
+    let mut rows = table::sorted_rows(kind, scope, &app.filter, sort, ctx);
     let page = usize::from(area.height.saturating_sub(2));
-    let keys: Vec<RowKey> = rows.keys();
-    app.reconcile(keys, page);
+    let selected_at = app.level().selected_key.and_then(|k| rows.position(k));
+    let shown = app.reconcile(rows.len(), page, selected_at);
+    // The rows on screen, and a page either side: what j/k/Enter typed before the next frame
+    // act on.
+    let around = shown.start.saturating_sub(page)..shown.end + page;
+    let nearby = rows.window(around.clone());
+    app.set_row_keys(around.start, nearby.iter().map(Row::key).collect());
     if let Some(label) = scope_label(ctx.model, scope) {
         app.set_label(label);
     }
-    let (offset, selected) = (app.level().offset, app.level().selected);
+    let selected = app.level().selected;
 
     let multi = ctx.model.endpoints().len() > 1;
     let fitted = fit_columns(app.table_columns(kind), area.width, multi);
@@ -497,8 +502,12 @@ fn draw_table(
         })
         .collect();
     let window = app.history_window();
-    let visible =
-        (offset..rows.len().min(offset + page)).filter_map(|i| rows.get(i).map(|r| (i, r)));
+    let visible = nearby
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (around.start + i, r))
+        .skip(shown.start - around.start)
+        .take(shown.len());
     let body: Vec<TableRow> = visible
         .map(|(i, row)| {
             let row = &row;

@@ -5,11 +5,16 @@
 use std::borrow::Cow;
 
 use crate::coturn::Leg;
-use crate::filter::{Filter, Filterable, NumField, TextField};
+use crate::filter::{Filterable, NumField, TextField};
 use crate::format::{self, RateUnits};
 use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
-use crate::model::view::{Totals, TotalsBuilder};
 use crate::model::{Allocation, Model, State, Time};
+
+mod matcher;
+mod order;
+
+use matcher::AllocationFields;
+pub use order::{TableRows, rows, sorted_rows};
 
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize, clap::ValueEnum,
@@ -395,26 +400,12 @@ impl<'a> Row<'a> {
     }
 
     /// The text for text sorting (and display of text columns).
-    pub fn text(&self, col: Col, ctx: &Ctx<'_>) -> Option<Cow<'a, str>> {
+    pub fn text(&self, col: Col, ctx: &Ctx<'a>) -> Option<Cow<'a, str>> {
         Some(match (self, col) {
-            (Row::Allocation(a), Col::User) => Cow::Borrowed(a.user_display),
+            (Row::Allocation(a), _) => return allocation_text(ctx.model, a.alloc, a.state, col),
             (Row::User(u), Col::User) => Cow::Borrowed(u.user_display),
-            (Row::Allocation(a), Col::Realm) => Cow::Borrowed(a.realm_display),
             (Row::User(u), Col::Realm) => Cow::Borrowed(u.realm_display),
             (Row::Realm(r), Col::Realm) => Cow::Borrowed(r.realm_display),
-            (Row::Allocation(a), Col::Id) => Cow::Owned(a.alloc.id.short()),
-            (Row::Allocation(a), Col::Endpoint) => Cow::Owned(
-                ctx.model
-                    .endpoint(a.alloc.endpoint)
-                    .map_or_else(String::new, |e| e.label.clone()),
-            ),
-            (Row::Allocation(a), Col::Type) => {
-                Cow::Owned(ctx.model.atom(a.alloc.transport).unwrap_or("?").to_owned())
-            }
-            (Row::Allocation(a), Col::Remote) => {
-                Cow::Owned(a.alloc.remote.as_deref().unwrap_or("?").to_owned())
-            }
-            (Row::Allocation(a), Col::State) => Cow::Borrowed(state_word(a.state)),
             _ => return None,
         })
     }
@@ -470,33 +461,45 @@ impl<'a> Row<'a> {
     }
 }
 
+/// The text of an allocation's text column, straight from the model (no row needed): what its
+/// cell shows and what sorting by that column compares.
+pub fn allocation_text<'a>(
+    model: &'a Model,
+    a: &'a Allocation,
+    state: State,
+    col: Col,
+) -> Option<Cow<'a, str>> {
+    Some(match col {
+        Col::User => Cow::Borrowed(&*model.user_of(a).display),
+        Col::Realm => Cow::Borrowed(&*model.realm_of(a).display),
+        Col::Id => Cow::Owned(a.id.short()),
+        Col::Endpoint => Cow::Borrowed(model.endpoint(a.endpoint).map_or("", |e| e.label.as_str())),
+        Col::Type => Cow::Borrowed(model.atom(a.transport).unwrap_or("?")),
+        Col::Remote => Cow::Borrowed(a.remote.as_deref().unwrap_or("?")),
+        Col::State => Cow::Borrowed(state_word(state)),
+        _ => return None,
+    })
+}
+
 /// A row as the filter sees it.
-struct FilterView<'r, 'a> {
-    row: &'r Row<'a>,
-    ctx: &'r Ctx<'a>,
+pub(crate) struct FilterView<'r, 'a> {
+    pub row: &'r Row<'a>,
+    pub ctx: &'r Ctx<'a>,
 }
 
 impl Filterable for FilterView<'_, '_> {
     fn text(&self, field: TextField) -> Option<Cow<'_, str>> {
-        let model = self.ctx.model;
         match (self.row, field) {
-            (Row::Allocation(a), TextField::User) => Some(a.user.into()),
+            (Row::Allocation(a), _) => AllocationFields {
+                model: self.ctx.model,
+                a: a.alloc,
+                state: a.state,
+                now: self.ctx.now,
+            }
+            .field(field),
             (Row::User(u), TextField::User) => Some(u.user.into()),
-            (Row::Allocation(a), TextField::Realm) => Some(a.realm.unwrap_or("").into()),
             (Row::User(u), TextField::Realm) => Some(u.realm.unwrap_or("").into()),
             (Row::Realm(r), TextField::Realm) => Some(r.realm.unwrap_or("").into()),
-            // Both the 18 digits and the short `thread.counter` form match.
-            (Row::Allocation(a), TextField::Id) => {
-                Some(format!("{} {}", a.alloc.id, a.alloc.id.short()).into())
-            }
-            (Row::Allocation(a), TextField::Remote) => a.alloc.remote.as_deref().map(Into::into),
-            (Row::Allocation(a), TextField::State) => Some(state_word(a.state).into()),
-            (Row::Allocation(a), TextField::Transport) => {
-                model.atom(a.alloc.transport).map(Into::into)
-            }
-            (Row::Allocation(a), TextField::Endpoint) => model
-                .endpoint(a.alloc.endpoint)
-                .map(|e| e.label.as_str().into()),
             _ => None,
         }
     }
@@ -510,274 +513,5 @@ impl Filterable for FilterView<'_, '_> {
             NumField::Left => self.row.number(Col::Left, now),
             NumField::Live => self.row.number(Col::Live, now),
         }
-    }
-}
-
-/// The rows of a table in display order. Allocations (up to 100k+) are not materialized: one
-/// pass keeps only (sort key, slab slot, identity) and a row is built when it is drawn, so a
-/// frame never builds or moves 100k rows. Users and realms are few and built whole.
-pub struct TableRows<'a> {
-    inner: Inner<'a>,
-    /// Header totals, when the pass that built the table could compute them on the way.
-    pub totals: Option<Totals>,
-}
-
-enum Inner<'a> {
-    Built {
-        rows: Vec<Row<'a>>,
-        order: Vec<u32>,
-    },
-    Allocations {
-        model: &'a Model,
-        now: Time,
-        slots: Vec<u32>,
-        keys: Vec<RowKey>,
-    },
-}
-
-impl<'a> TableRows<'a> {
-    pub fn len(&self) -> usize {
-        match &self.inner {
-            Inner::Built { order, .. } => order.len(),
-            Inner::Allocations { slots, .. } => slots.len(),
-        }
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// The `i`-th row on screen.
-    pub fn get(&self, i: usize) -> Option<Row<'a>> {
-        match &self.inner {
-            Inner::Built { rows, order } => {
-                order.get(i).and_then(|&j| rows.get(j as usize)).cloned()
-            }
-            Inner::Allocations {
-                model, now, slots, ..
-            } => {
-                let a = model.allocation_at(*slots.get(i)?)?;
-                model.allocation_row(a, *now).map(Row::Allocation)
-            }
-        }
-    }
-    /// Identities of all rows, in display order.
-    pub fn keys(&self) -> Vec<RowKey> {
-        match &self.inner {
-            Inner::Built { rows, order } => order
-                .iter()
-                .filter_map(|&j| rows.get(j as usize))
-                .map(Row::key)
-                .collect(),
-            Inner::Allocations { keys, .. } => keys.clone(),
-        }
-    }
-    pub fn into_sorted_vec(self) -> Vec<Row<'a>> {
-        match self.inner {
-            Inner::Built { rows, order } => {
-                let mut taken: Vec<Option<Row<'a>>> = rows.into_iter().map(Some).collect();
-                order
-                    .into_iter()
-                    .filter_map(|j| taken.get_mut(j as usize).and_then(Option::take))
-                    .collect()
-            }
-            Inner::Allocations { .. } => (0..self.len()).filter_map(|i| self.get(i)).collect(),
-        }
-    }
-}
-
-/// A sort key: numbers ("no value" last whatever the direction), or text compared without case.
-enum SortKey<'a> {
-    Num(Option<f64>),
-    Text(Cow<'a, str>),
-}
-
-fn cmp_text_ci(a: &str, b: &str) -> std::cmp::Ordering {
-    let lower = |s: &str| {
-        s.chars()
-            .flat_map(char::to_lowercase)
-            .collect::<Vec<char>>()
-    };
-    if a.is_ascii() && b.is_ascii() {
-        a.bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-    } else {
-        lower(a).cmp(&lower(b))
-    }
-}
-
-fn sort_key<'a>(row: &Row<'a>, col: Col, ctx: &Ctx<'a>) -> SortKey<'a> {
-    match row.text(col, ctx).filter(|_| sorts_as_text(col)) {
-        Some(t) => SortKey::Text(t),
-        None => SortKey::Num(row.number(col, ctx.now)),
-    }
-}
-
-/// Order of keyed entries: by key, ties by build order (slab order: stable for a given
-/// allocation); a reversed sort is a full reversal, except that rows without a value
-/// ("no report yet") stay last: "no data" is not "zero".
-fn order_by_key<T>(entries: &mut [(SortKey<'_>, u32, T)], descending: bool) {
-    use std::cmp::Ordering;
-    entries.sort_unstable_by(|(ka, ia, _), (kb, ib, _)| {
-        let (o, both) = match (ka, kb) {
-            (SortKey::Num(Some(x)), SortKey::Num(Some(y))) => (x.total_cmp(y), true),
-            (SortKey::Num(Some(_)), SortKey::Num(None)) => return Ordering::Less,
-            (SortKey::Num(None), SortKey::Num(Some(_))) => return Ordering::Greater,
-            (SortKey::Text(x), SortKey::Text(y)) => (cmp_text_ci(x, y), true),
-            _ => (Ordering::Equal, true),
-        };
-        let o = if both { o.then(ia.cmp(ib)) } else { o };
-        if descending { o.reverse() } else { o }
-    });
-}
-
-/// The allocations table with no filter and a numeric sort (the common case, and the one that
-/// must stay fast with 100k allocations): 16-byte sort entries, keys straight from the
-/// allocations, and the same order as [`order_by_key`] (no value last, a reverse is a full one).
-fn light_allocation_rows<'a>(
-    model: &'a Model,
-    now: Time,
-    scope: Scope,
-    sort: Sort,
-) -> TableRows<'a> {
-    let desc = sort.descending;
-    let mut keyed: Vec<(f64, u32)> = Vec::new();
-    let mut found: Vec<(u32, u64)> = Vec::new();
-    let mut totals = TotalsBuilder::new(model);
-    for (slot, a) in model.allocation_slots() {
-        let Some(state) = a.state(now) else { continue };
-        totals.add(a, state, now);
-        if !allocation_in_scope(model, a, scope) {
-            continue;
-        }
-        let key = match allocation_number(a, state, sort.col, now) {
-            Some(x) if desc => -x,
-            Some(x) => x,
-            None => f64::INFINITY,
-        };
-        let n = found.len() as u32;
-        keyed.push((key, if desc { u32::MAX - n } else { n }));
-        found.push((slot, a.id.0));
-    }
-    keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let (slots, keys) = keyed
-        .into_iter()
-        .filter_map(|(_, tie)| found.get((if desc { u32::MAX - tie } else { tie }) as usize))
-        .map(|&(slot, id)| (slot, RowKey::Allocation { slot, id }))
-        .unzip();
-    TableRows {
-        inner: Inner::Allocations {
-            model,
-            now,
-            slots,
-            keys,
-        },
-        totals: Some(totals.finish()),
-    }
-}
-
-/// The rows of a table: scoped, filtered and sorted.
-pub fn rows<'a>(
-    kind: TableKind,
-    scope: Scope,
-    filter: &Filter,
-    sort: Sort,
-    ctx: &Ctx<'a>,
-) -> Vec<Row<'a>> {
-    sorted_rows(kind, scope, filter, sort, ctx).into_sorted_vec()
-}
-
-pub fn sorted_rows<'a>(
-    kind: TableKind,
-    scope: Scope,
-    filter: &Filter,
-    sort: Sort,
-    ctx: &Ctx<'a>,
-) -> TableRows<'a> {
-    let model = ctx.model;
-    let now = ctx.now;
-    if kind == TableKind::Allocations {
-        let mut entries: Vec<(SortKey<'a>, u32, RowKey)> = Vec::new();
-        if filter.is_empty() && !sorts_as_text(sort.col) {
-            return light_allocation_rows(model, now, scope, sort);
-        }
-        let mut totals = TotalsBuilder::new(model);
-        for (slot, a) in model.allocation_slots() {
-            let Some(r) = model.allocation_row(a, now) else {
-                continue;
-            };
-            totals.add(a, r.state, now);
-            if !allocation_in_scope(model, a, scope) {
-                continue;
-            }
-            let row = Row::Allocation(r);
-            if !filter.is_empty() && !filter.matches(&FilterView { row: &row, ctx }) {
-                continue;
-            }
-            entries.push((sort_key(&row, sort.col, ctx), slot, row.key()));
-        }
-        order_by_key(&mut entries, sort.descending);
-        let (slots, keys) = entries
-            .into_iter()
-            .map(|(_, slot, key)| (slot, key))
-            .unzip();
-        return TableRows {
-            inner: Inner::Allocations {
-                model,
-                now,
-                slots,
-                keys,
-            },
-            totals: Some(totals.finish()),
-        };
-    }
-    let mut rows: Vec<Row<'a>> = match kind {
-        TableKind::Users => model
-            .user_rows(now)
-            .into_iter()
-            .filter(|u| match scope {
-                Scope::Realm(realm) => u.realm_slot == realm,
-                Scope::User(user) => u.slot == user,
-                Scope::All => true,
-            })
-            .map(Row::User)
-            .collect(),
-        _ => model.realm_rows(now).into_iter().map(Row::Realm).collect(),
-    };
-    // Unscoped and unfiltered, the user (or realm) rows are every aggregate there is: the
-    // header's totals are their sums, no second pass needed.
-    let totals = (scope == Scope::All && filter.is_empty()).then(|| {
-        let mut t = Totals::default();
-        let mut realms = std::collections::HashSet::new();
-        for r in &rows {
-            match r {
-                Row::User(u) => {
-                    t.agg.merge(&u.agg);
-                    t.users += 1;
-                    realms.insert(u.realm_slot);
-                }
-                Row::Realm(g) => {
-                    t.agg.merge(&g.agg);
-                    t.users += g.users;
-                    realms.insert(g.slot);
-                }
-                Row::Allocation(_) => {}
-            }
-        }
-        t.realms = realms.len() as u32;
-        t
-    });
-    if !filter.is_empty() {
-        rows.retain(|row| filter.matches(&FilterView { row, ctx }));
-    }
-    let mut entries: Vec<(SortKey<'a>, u32, ())> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (sort_key(r, sort.col, ctx), i as u32, ()))
-        .collect();
-    order_by_key(&mut entries, sort.descending);
-    let order = entries.into_iter().map(|(_, i, ())| i).collect();
-    TableRows {
-        inner: Inner::Built { rows, order },
-        totals,
     }
 }

@@ -1,0 +1,385 @@
+//! The rows of a table, scoped, filtered and in order.
+//!
+//! A frame shows 50 of perhaps 100k allocations, so it never puts them all in order: one pass
+//! gives each row a 64-bit sort key, and only the rows on screen are put in order
+//! (`select_nth_unstable`, then a sort of that window); the selected row's place is found by
+//! counting the rows before it. The headless output sorts everything with the same keys, so both
+//! show the same order.
+//!
+//! The order: by the column's value, ties by slab (or build) order; a reversed sort is a full
+//! reversal, except that rows without a value ("no report yet") stay last: "no data" is not zero.
+//! Text compares without case; the text of an allocation column (user, realm, transport...) is
+//! shared by many allocations, so it is ranked once per distinct value, not once per allocation.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use super::matcher::{AllocationFields, AllocationMatcher};
+use super::{
+    Col, Ctx, FilterView, Row, RowKey, Scope, Sort, TableKind, allocation_in_scope,
+    allocation_number, allocation_text, sorts_as_text,
+};
+use crate::filter::Filter;
+use crate::model::view::{Totals, TotalsBuilder};
+use crate::model::{Allocation, Model, State, Time};
+
+/// The rows of one table at one instant.
+pub struct TableRows<'a> {
+    source: Source<'a>,
+    /// (sort key, tie) per row. The tie is unique, so no two entries are equal and any partial
+    /// ordering of them agrees with the full one.
+    entries: Vec<(u64, u32)>,
+    descending: bool,
+    /// Header totals, when the pass that built the table could compute them on the way.
+    pub totals: Option<Totals>,
+}
+
+enum Source<'a> {
+    /// Allocations are not materialized: an entry's index is a slab slot, and a row is built
+    /// when it is drawn.
+    Allocations { model: &'a Model, now: Time },
+    /// Users and realms are few and built whole: an entry's index is a position in this list.
+    Built(Vec<Row<'a>>),
+}
+
+/// The key of a number: no value sorts last in both directions.
+fn number_key(x: Option<f64>, descending: bool) -> u64 {
+    let Some(x) = x else { return u64::MAX };
+    // The IEEE bits, made to compare as unsigned integers in `f64::total_cmp` order.
+    let bits = x.to_bits();
+    let ordered = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    let key = if descending { !ordered } else { ordered };
+    key.min(u64::MAX - 1)
+}
+
+/// The key of a text's rank (equal texts share a rank): no text sorts last.
+fn rank_key(rank: Option<u32>, descending: bool) -> u64 {
+    match rank {
+        None => u64::MAX,
+        Some(r) if descending => u64::from(u32::MAX - r),
+        Some(r) => u64::from(r),
+    }
+}
+
+/// Ties go by slab (or build) order, reversed with the sort.
+fn tie(index: u32, descending: bool) -> u32 {
+    if descending { u32::MAX - index } else { index }
+}
+
+fn cmp_text_ci(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        let lower = |s: &str| {
+            s.chars()
+                .flat_map(char::to_lowercase)
+                .collect::<Vec<char>>()
+        };
+        lower(a).cmp(&lower(b))
+    }
+}
+
+/// The rank of each text in case-insensitive order; texts that compare equal share a rank.
+fn text_ranks<'s>(texts: impl Iterator<Item = Option<Cow<'s, str>>>) -> Vec<Option<u32>> {
+    let texts: Vec<Option<Cow<'s, str>>> = texts.collect();
+    let mut order: Vec<(usize, &str)> = texts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.as_deref().map(|t| (i, t)))
+        .collect();
+    order.sort_by(|a, b| cmp_text_ci(a.1, b.1));
+    let mut ranks = vec![None; texts.len()];
+    let mut rank = 0u32;
+    let mut previous: Option<&str> = None;
+    for (i, text) in order {
+        if previous.is_some_and(|p| cmp_text_ci(p, text) != Ordering::Equal) {
+            rank += 1;
+        }
+        ranks[i] = Some(rank);
+        previous = Some(text);
+    }
+    ranks
+}
+
+/// Allocations that necessarily show the same text in `col` (same user, same transport...):
+/// their text is ranked once.
+fn text_group(model: &Model, a: &Allocation, slot: u32, state: State, col: Col) -> usize {
+    match col {
+        Col::User => model.allocation_user_slot(a) as usize,
+        Col::Realm => model.allocation_realm_slot(a) as usize,
+        Col::Endpoint => usize::from(a.endpoint.0),
+        Col::Type => a.transport.map_or(0, |t| t.index()),
+        Col::State => state as usize,
+        _ => slot as usize,
+    }
+}
+
+impl<'a> TableRows<'a> {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn row(&self, tie_value: u32) -> Option<Row<'a>> {
+        let index = tie(tie_value, self.descending);
+        match &self.source {
+            Source::Allocations { model, now } => {
+                let a = model.allocation_at(index)?;
+                model.allocation_row(a, *now).map(Row::Allocation)
+            }
+            Source::Built(rows) => rows.get(index as usize).cloned(),
+        }
+    }
+
+    /// Where a row is in the order, found by its identity.
+    pub fn position(&self, key: RowKey) -> Option<usize> {
+        let index = match (&self.source, key) {
+            (Source::Allocations { model, .. }, RowKey::Allocation { slot, id }) => {
+                model.allocation_at(slot).filter(|a| a.id.0 == id)?;
+                slot
+            }
+            (Source::Built(rows), key) => rows.iter().position(|r| r.key() == key)? as u32,
+            (Source::Allocations { .. }, _) => return None,
+        };
+        let wanted = tie(index, self.descending);
+        let entry = *self.entries.iter().find(|e| e.1 == wanted)?;
+        Some(self.entries.iter().filter(|&&e| e < entry).count())
+    }
+
+    /// The rows at `range` of the order (clamped to the rows there are), in order.
+    pub fn window(&mut self, range: Range<usize>) -> Vec<Row<'a>> {
+        let end = range.end.min(self.len());
+        let start = range.start.min(end);
+        if start < end {
+            if start > 0 {
+                self.entries.select_nth_unstable(start);
+            }
+            let rest = &mut self.entries[start..];
+            let n = end - start;
+            if n < rest.len() {
+                rest.select_nth_unstable(n);
+            }
+            rest[..n].sort_unstable();
+        }
+        self.entries[start..end]
+            .iter()
+            .filter_map(|e| self.row(e.1))
+            .collect()
+    }
+
+    /// Every row, in order.
+    pub fn into_sorted_vec(mut self) -> Vec<Row<'a>> {
+        self.entries.sort_unstable();
+        self.entries.iter().filter_map(|e| self.row(e.1)).collect()
+    }
+}
+
+/// The rows of a table, scoped, filtered and sorted, all of them (the headless output).
+pub fn rows<'a>(
+    kind: TableKind,
+    scope: Scope,
+    filter: &Filter,
+    sort: Sort,
+    ctx: &Ctx<'a>,
+) -> Vec<Row<'a>> {
+    sorted_rows(kind, scope, filter, sort, ctx).into_sorted_vec()
+}
+
+/// The rows of a table, scoped and filtered, ready to be put in order a window at a time.
+pub fn sorted_rows<'a>(
+    kind: TableKind,
+    scope: Scope,
+    filter: &Filter,
+    sort: Sort,
+    ctx: &Ctx<'a>,
+) -> TableRows<'a> {
+    match kind {
+        TableKind::Allocations => allocation_rows(ctx.model, ctx.now, scope, filter, sort),
+        TableKind::Users | TableKind::Realms => built_rows(kind, scope, filter, sort, ctx),
+    }
+}
+
+/// One pass over the allocations: header totals, scope, filter and a sort key each.
+fn allocation_rows<'a>(
+    model: &'a Model,
+    now: Time,
+    scope: Scope,
+    filter: &Filter,
+    sort: Sort,
+) -> TableRows<'a> {
+    let desc = sort.descending;
+    let by_text = sorts_as_text(sort.col);
+    let mut matcher = (!filter.is_empty()).then(|| AllocationMatcher::new(filter, model));
+    let mut totals = TotalsBuilder::new(model);
+    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(model.allocation_slot_count());
+    // For a text sort: the key is first a text group, and each group keeps one of its slots to
+    // read the text from.
+    let mut group_slot: Vec<Option<u32>> = Vec::new();
+    for (slot, a) in model.allocation_slots() {
+        let Some(state) = a.state(now) else { continue };
+        totals.add(a, state, now);
+        if !allocation_in_scope(model, a, scope) {
+            continue;
+        }
+        if let Some(m) = &mut matcher
+            && !m.matches(&AllocationFields {
+                model,
+                a,
+                state,
+                now,
+            })
+        {
+            continue;
+        }
+        let key = if by_text {
+            let group = text_group(model, a, slot, state, sort.col);
+            if group >= group_slot.len() {
+                group_slot.resize(group + 1, None);
+            }
+            group_slot[group].get_or_insert(slot);
+            group as u64
+        } else {
+            number_key(allocation_number(a, state, sort.col, now), desc)
+        };
+        entries.push((key, tie(slot, desc)));
+    }
+    if by_text {
+        let texts = group_slot.iter().map(|slot| {
+            let a = model.allocation_at((*slot)?)?;
+            allocation_text(model, a, a.state(now)?, sort.col)
+        });
+        let ranks = text_ranks(texts);
+        for e in &mut entries {
+            e.0 = rank_key(ranks.get(e.0 as usize).copied().flatten(), desc);
+        }
+    }
+    TableRows {
+        source: Source::Allocations { model, now },
+        entries,
+        descending: desc,
+        totals: Some(totals.finish()),
+    }
+}
+
+fn built_rows<'a>(
+    kind: TableKind,
+    scope: Scope,
+    filter: &Filter,
+    sort: Sort,
+    ctx: &Ctx<'a>,
+) -> TableRows<'a> {
+    let model = ctx.model;
+    let now = ctx.now;
+    let mut rows: Vec<Row<'a>> = match kind {
+        TableKind::Users => model
+            .user_rows(now)
+            .into_iter()
+            .filter(|u| match scope {
+                Scope::Realm(realm) => u.realm_slot == realm,
+                Scope::User(user) => u.slot == user,
+                Scope::All => true,
+            })
+            .map(Row::User)
+            .collect(),
+        _ => model.realm_rows(now).into_iter().map(Row::Realm).collect(),
+    };
+    // Unscoped and unfiltered, the user (or realm) rows are every aggregate there is: the
+    // header's totals are their sums, no second pass needed.
+    let totals = (scope == Scope::All && filter.is_empty()).then(|| {
+        let mut t = Totals::default();
+        let mut realms = std::collections::HashSet::new();
+        for r in &rows {
+            match r {
+                Row::User(u) => {
+                    t.agg.merge(&u.agg);
+                    t.users += 1;
+                    realms.insert(u.realm_slot);
+                }
+                Row::Realm(g) => {
+                    t.agg.merge(&g.agg);
+                    t.users += g.users;
+                    realms.insert(g.slot);
+                }
+                Row::Allocation(_) => {}
+            }
+        }
+        t.realms = realms.len() as u32;
+        t
+    });
+    if !filter.is_empty() {
+        rows.retain(|row| filter.matches(&FilterView { row, ctx }));
+    }
+    let desc = sort.descending;
+    let keys: Vec<u64> = if sorts_as_text(sort.col) {
+        text_ranks(rows.iter().map(|r| r.text(sort.col, ctx)))
+            .into_iter()
+            .map(|rank| rank_key(rank, desc))
+            .collect()
+    } else {
+        rows.iter()
+            .map(|r| number_key(r.number(sort.col, now), desc))
+            .collect()
+    };
+    let entries = keys
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| (key, tie(i as u32, desc)))
+        .collect();
+    TableRows {
+        source: Source::Built(rows),
+        entries,
+        descending: desc,
+        totals,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_keys_follow_total_cmp_and_keep_no_value_last() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -0.0,
+            0.0,
+            1e-300,
+            3.0,
+            1e300,
+            f64::INFINITY,
+        ];
+        for w in values.windows(2) {
+            assert!(number_key(Some(w[0]), false) < number_key(Some(w[1]), false));
+            assert!(number_key(Some(w[0]), true) > number_key(Some(w[1]), true));
+        }
+        for v in values {
+            assert!(number_key(Some(v), false) < number_key(None, false));
+            assert!(number_key(Some(v), true) < number_key(None, true));
+        }
+    }
+
+    #[test]
+    fn text_ranks_ignore_case_and_share_ranks() {
+        let texts = ["bob", "Alice", "alice", "Émile", "carol"]
+            .map(|t| Some(Cow::Borrowed(t)))
+            .into_iter()
+            .chain([None]);
+        let ranks = text_ranks(texts);
+        assert_eq!(
+            ranks,
+            [Some(1), Some(0), Some(0), Some(3), Some(2), None].to_vec()
+        );
+    }
+}
