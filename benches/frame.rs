@@ -79,7 +79,7 @@ fn main() {
         endpoint_events_per_sec: Vec::new(),
     };
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
-    let cases: [(&str, TableKind, &str); 5] = [
+    let cases: [(&str, TableKind, &str); 7] = [
         ("allocations, sort rate", TableKind::Allocations, ""),
         (
             "allocations, filter type=udp rate>10KB",
@@ -90,6 +90,16 @@ fn main() {
             "allocations, filter substring 'user1'",
             TableKind::Allocations,
             "user1",
+        ),
+        (
+            "allocations, filter address '2001:db8'",
+            TableKind::Allocations,
+            "2001:db8",
+        ),
+        (
+            "allocations, filter address/id '10.'",
+            TableKind::Allocations,
+            "10.",
         ),
         ("users, sort rate", TableKind::Users, ""),
         ("realms, sort rate", TableKind::Realms, ""),
@@ -110,7 +120,8 @@ fn main() {
             continue;
         }
         let mut app = App::new(kind);
-        app.set_filter(filter);
+        let custom = std::env::var("FRAME_FILTER").ok();
+        app.set_filter(custom.as_deref().unwrap_or(filter));
         let mut times: Vec<Duration> = Vec::new();
         for _ in 0..repeat {
             let t = Instant::now();

@@ -152,6 +152,7 @@ proptest! {
             if variant == 4 {
                 m.evict(t);
             }
+            prop_assert_eq!(m.check_hot(), Ok(()));
         }
         prop_assert_eq!(m.counters.malformed, 0);
         let snap = output::snapshot(&m, t);

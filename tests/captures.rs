@@ -40,6 +40,7 @@ fn replayed(name: &str) -> (Model, f64) {
     let mut m = keep_all();
     let ep = m.add_endpoint("capture");
     let now = replay::apply_all(&mut m, ep, &records(name));
+    m.check_hot().unwrap();
     (m, now)
 }
 
@@ -416,6 +417,7 @@ fn seeding_from_keys_then_following_the_stream() {
         m.seed_status(ep, t0 + 11.347, f[1], f[4].as_bytes());
     }
     m.end_seed(ep, t0 + 11.347);
+    m.check_hot().unwrap();
     assert_eq!(m.counters.seeded, 13);
     let seeded_rows = m.allocation_rows(t0 + 11.347);
     assert!(
@@ -425,6 +427,7 @@ fn seeding_from_keys_then_following_the_stream() {
     );
     let later: Vec<Record> = recs.iter().filter(|r| r.t_rel > 11.347).cloned().collect();
     let now = replay::apply_all(&mut m, ep, &later);
+    m.check_hot().unwrap();
     let (full, full_now) = replayed("pubsub-capture.txt");
     assert_eq!(open_allocations(&m, now), open_allocations(&full, full_now));
     let rows = m.allocation_rows(now);
@@ -481,6 +484,7 @@ fn a_reseed_ends_what_vanished_while_we_were_away() {
         m.seed_status(ep, t0 + 39.575, f[1], f[4].as_bytes());
     }
     m.end_seed(ep, t0 + 39.575);
+    m.check_hot().unwrap();
     let snaps = snapshots();
     assert_eq!(open_allocations(&m, t0 + 39.575), snaps[1].1);
     let vanished = m
@@ -510,6 +514,8 @@ fn retention_evicts_ended_allocations_and_then_their_users() {
     });
     let ep = m.add_endpoint("capture");
     let now = replay::apply_all(&mut m, ep, &records("pubsub-capture.txt"));
+    m.evict(now);
+    m.check_hot().unwrap();
     let snap = output::snapshot(&m, now);
     // Only s7's three allocations are left: everything else ended more than a minute earlier.
     assert_eq!(snap.allocations.len(), 3);
@@ -545,6 +551,7 @@ fn batched_apply_equals_one_by_one() {
         );
         apply_events(&events, &mut batched);
         batched.evict(now);
+        batched.check_hot().unwrap();
         let (a, b) = (
             output::snapshot(&one_by_one, now),
             output::snapshot(&batched, now),

@@ -131,6 +131,9 @@ impl Live {
     }
 
     fn snapshot(&self) -> Snapshot {
+        self.model
+            .check_hot()
+            .expect("the hot copy matches the allocations");
         output::snapshot(&self.model, now())
     }
 }

@@ -202,6 +202,7 @@ fn ten_minutes_parse_add_up_and_paint_every_state() {
             Payload::TotalTraffic(leg, c) => s.totals[leg as usize] = Some(c),
         }
     }
+    model.check_hot().unwrap();
 
     // Ids: 18 digits, 2-4 relay threads, per-thread counters 1, 2, 3, ... in order.
     let mut per_thread: HashMap<u64, u64> = HashMap::new();

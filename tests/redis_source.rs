@@ -83,6 +83,9 @@ impl Live {
                         self.seed_ends.push(*endpoint);
                     }
                     if done(&self.model, &ev) {
+                        self.model
+                            .check_hot()
+                            .expect("the hot copy matches the allocations");
                         return ev;
                     }
                 }

@@ -41,6 +41,8 @@ fn demo_model(secs: f64) -> (Model, f64) {
     for msg in &msgs {
         m.apply_raw(ep, msg.at, &msg.channel, msg.payload.as_bytes());
     }
+    m.evict(t);
+    m.check_hot().unwrap();
     (m, t + 0.5)
 }
 
@@ -187,6 +189,10 @@ const FILTERS: &[&str] = &[
     "left<5m age>30",
     "endpoint=demo live>1",
     "id=1",
+    "remote=127",
+    "addr=:5",
+    "!remote=zz",
+    "é",
 ];
 
 fn check_model(m: &Model, now: f64) {

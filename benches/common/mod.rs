@@ -51,7 +51,7 @@ pub fn rss_bytes() -> usize {
 
 pub struct Workload {
     pub channels: Vec<[String; 3]>,
-    pub status_payloads: [String; 2],
+    pub status_payloads: Vec<[String; 2]>,
     pub traffic_payloads: Vec<String>,
     /// In time order.
     pub events: Vec<Ev>,
@@ -63,7 +63,7 @@ impl Workload {
         match e.kind {
             0 | 1 => (
                 &self.channels[e.alloc as usize][0],
-                &self.status_payloads[e.kind as usize],
+                &self.status_payloads[e.alloc as usize][e.kind as usize],
             ),
             2 => (
                 &self.channels[e.alloc as usize][1],
@@ -113,11 +113,38 @@ pub fn workload(allocs: usize, users: usize) -> Workload {
             ),
         ]);
     }
-    let status_payloads = [
-        "new lifetime=777, type=UDP, local=10.0.0.1:3478, remote=203.0.113.7:50312, ssl=NONE, cipher=NONE".to_owned(),
-        "refreshed lifetime=600, type=UDP, local=10.0.0.1:3478, remote=203.0.113.7:50312, ssl=NONE, cipher=NONE"
-            .to_owned(),
-    ];
+    // Status payloads per allocation: a mix of transports, and each client at its own address
+    // (one in ten over IPv6), as coturn formats them.
+    let status_payloads: Vec<[String; 2]> = (0..allocs)
+        .map(|a| {
+            let (transport, ssl) = match a % 20 {
+                0..=13 => ("UDP", "NONE"),
+                14..=16 => ("TCP", "NONE"),
+                17..=18 => ("TLS/TCP", "TLSv1.3"),
+                _ => ("DTLS/UDP", "DTLSv1.2"),
+            };
+            let h = (a as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let port = 1024 + (h >> 48) % 64000;
+            let remote = if a % 10 == 0 {
+                format!("[2001:db8::{:x}]:{port}", (h >> 16) & 0xffff)
+            } else {
+                format!(
+                    "{}.{}.{}.{}:{port}",
+                    (h >> 8) % 223 + 1,
+                    (h >> 16) & 0xff,
+                    (h >> 24) & 0xff,
+                    (h >> 32) % 254 + 1
+                )
+            };
+            let fields = format!(
+                "type={transport}, local=10.0.0.1:3478, remote={remote}, ssl={ssl}, cipher=NONE"
+            );
+            [
+                format!("new lifetime=777, {fields}"),
+                format!("refreshed lifetime=600, {fields}"),
+            ]
+        })
+        .collect();
     // Traffic payloads: ~4096 packets a report, audio (~170 B) to video (~1100 B) packets.
     let traffic_payloads: Vec<String> = (0..1024)
         .map(|i| {

@@ -2,7 +2,9 @@
 //! rates and a sparse history. Pure: no I/O, and time is always passed in (seconds since the
 //! Unix epoch, as `f64`), so replays, tests and the live source drive it the same way.
 
+mod hot;
 mod ring;
+mod search;
 mod series;
 pub mod view;
 
@@ -14,7 +16,9 @@ use crate::coturn::{
     self, AllocationId, Counters, Leg, Message, ParseError, Payload, Status, StatusFields,
 };
 use crate::sanitize::sanitize;
+pub use hot::Hot;
 pub use ring::RateRing;
+pub use search::SearchText;
 pub use series::{Ds, Rate, Report, Series};
 
 /// Names from the network key these maps: a seeded hasher keeps them fast without letting a
@@ -132,6 +136,19 @@ impl State {
     }
 }
 
+/// The state of an allocation in `phase`, at `now`.
+fn state_at(phase: Phase, expires_at: Option<Time>, now: Time) -> Option<State> {
+    match phase {
+        Phase::NoStatus => None,
+        Phase::Deleted => Some(State::Deleted),
+        Phase::Released => Some(State::Released),
+        Phase::Live => match expires_at {
+            Some(e) if now >= e => Some(State::Expired),
+            _ => Some(State::Live),
+        },
+    }
+}
+
 /// A small string that many allocations share (transport, local address, TLS method, cipher).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Atom(u32);
@@ -140,6 +157,11 @@ impl Atom {
     /// A small dense number (1-based), for per-atom tables.
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+
+    /// The atom of an [`Atom::index`]; `None` for 0.
+    pub fn from_index(index: usize) -> Option<Atom> {
+        u32::try_from(index).ok().filter(|&i| i > 0).map(Atom)
     }
 }
 
@@ -231,6 +253,8 @@ pub struct Allocation {
     pub cipher: Option<Atom>,
     /// Sanitized (it could carry anything a client put in an address field, in principle).
     pub remote: Option<Box<str>>,
+    /// [`crate::filter::char_classes`] of `remote` (0 without one).
+    remote_chars: u32,
     /// When we saw `new`; `None` for seeded rows (their start is unknown).
     pub first_seen: Option<Time>,
     pub seeded_at: Option<Time>,
@@ -267,6 +291,7 @@ impl Allocation {
             ssl: None,
             cipher: None,
             remote: None,
+            remote_chars: 0,
             first_seen: None,
             seeded_at: None,
             last_status: None,
@@ -286,15 +311,7 @@ impl Allocation {
 
     /// `None` for a traffic-only session that never had an allocation.
     pub fn state(&self, now: Time) -> Option<State> {
-        match self.phase {
-            Phase::NoStatus => None,
-            Phase::Deleted => Some(State::Deleted),
-            Phase::Released => Some(State::Released),
-            Phase::Live => match self.expires_at {
-                Some(e) if now >= e => Some(State::Expired),
-                _ => Some(State::Live),
-            },
-        }
+        state_at(self.phase, self.expires_at, now)
     }
 
     pub fn leg(&self, leg: Leg) -> &LegStats {
@@ -358,6 +375,8 @@ pub struct User {
     /// Raw name as published (map key); `display` is what may reach a terminal.
     pub name: Box<str>,
     pub display: Box<str>,
+    /// [`crate::filter::char_classes`] of `name`: lets a filter rule a user out unread.
+    pub name_chars: u32,
     /// Allocation slots (live, ended and traffic-only) that belong to this user.
     allocations: Vec<u32>,
 }
@@ -367,6 +386,8 @@ pub struct Realm {
     /// `None` for realm-less servers.
     pub name: Option<Box<str>>,
     pub display: Box<str>,
+    /// [`crate::filter::char_classes`] of `name` (0 without one).
+    pub name_chars: u32,
     users: StrMap<u32>,
     /// Client and peer rates of all its allocations, per second (allocated at the first report).
     pub history: Option<Box<[RateRing; 2]>>,
@@ -401,6 +422,10 @@ pub struct Model {
     base: Option<Time>,
     endpoints: Vec<Endpoint>,
     allocations: Vec<Option<Allocation>>,
+    /// What a frame reads of each allocation slot, compact (see [`Hot`]).
+    hot: Vec<Hot>,
+    /// What a substring filter reads of each slot (see [`SearchText`]).
+    search: Vec<SearchText>,
     free_allocations: Vec<u32>,
     /// (endpoint, hash of realm + user, id) -> slot: a known allocation is found with one lookup
     /// of fixed-size keys, without touching the realm and user maps.
@@ -434,6 +459,8 @@ impl Model {
             base: None,
             endpoints: Vec::new(),
             allocations: Vec::new(),
+            hot: Vec::new(),
+            search: Vec::new(),
             free_allocations: Vec::new(),
             index: FxHashMap::default(),
             name_hasher: foldhash::fast::RandomState::default(),
@@ -551,18 +578,21 @@ impl Model {
             self.name_hasher.hash_one((ch.realm, ch.user)),
             ch.id,
         );
-        let Some(a) = self
-            .index
-            .get(&key)
-            .and_then(|&slot| self.allocations.get(slot as usize))
-        else {
+        let Some(&slot) = self.index.get(&key) else {
+            return;
+        };
+        let (Some(a), Some(h)) = (
+            self.allocations.get(slot as usize),
+            self.hot.get(slot as usize),
+        ) else {
             return;
         };
         #[cfg(target_arch = "x86_64")]
         {
             let p = (a as *const Option<Allocation>).cast::<i8>();
+            let q = (h as *const Hot).cast::<i8>();
             // SAFETY: a prefetch is a hint: it never faults and reads nothing into the program,
-            // and `p` points into a live element of `self.allocations`.
+            // and `p` and `q` point into live elements of `self.allocations` and `self.hot`.
             unsafe {
                 use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
                 _mm_prefetch::<_MM_HINT_T0>(p);
@@ -570,10 +600,12 @@ impl Model {
                 _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(128));
                 _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(192));
                 _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(256));
+                _mm_prefetch::<_MM_HINT_T0>(q);
+                _mm_prefetch::<_MM_HINT_T0>(q.wrapping_add(64));
             }
         }
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = a;
+        let _ = (a, h);
     }
 
     pub fn record_bad(&mut self, endpoint: EndpointId, at: Time, channel: &str, e: &ParseError) {
@@ -689,6 +721,10 @@ impl Model {
                 };
                 leg_stats.last = Some(report);
                 leg_stats.series.push(report, window_start);
+                // Only this leg changed: copying just it keeps the other leg's cache lines cold.
+                if let Some(h) = self.hot.get_mut(slot as usize) {
+                    h.set_leg(leg, leg_stats);
+                }
                 if span_ms > 0
                     && let Some(realm) = self
                         .realms
@@ -720,6 +756,48 @@ impl Model {
                 }
             }
         }
+        if !matches!(msg.payload, Payload::Traffic(..)) {
+            self.sync_hot(slot);
+        }
+    }
+
+    /// Copy an allocation slot's hot fields and search text after a change (a free slot gets
+    /// the empty entries).
+    fn sync_hot(&mut self, slot: u32) {
+        let i = slot as usize;
+        let a = self.allocations.get(i).and_then(Option::as_ref);
+        let hot = a.map_or(hot::EMPTY, Hot::of);
+        let search = a.map_or(search::EMPTY, SearchText::of);
+        if i >= self.hot.len() {
+            self.hot.resize(i + 1, hot::EMPTY);
+            self.search.resize(i + 1, search::EMPTY);
+        }
+        self.hot[i] = hot;
+        self.search[i] = search;
+    }
+
+    /// Whether every hot entry is the copy of its allocation: for tests.
+    pub fn check_hot(&self) -> Result<(), String> {
+        if self.hot.len() < self.allocations.len() || self.search.len() != self.hot.len() {
+            return Err(format!(
+                "{} hot entries and {} search texts for {} slots",
+                self.hot.len(),
+                self.search.len(),
+                self.allocations.len()
+            ));
+        }
+        for (i, (h, s)) in self.hot.iter().zip(&self.search).enumerate() {
+            let a = self.allocations.get(i).and_then(Option::as_ref);
+            let want = a.map_or(hot::EMPTY, Hot::of);
+            if !h.same_as(&want) {
+                return Err(format!("slot {i}: hot {h:?}, allocation says {want:?}"));
+            }
+            let want = a.map_or(search::EMPTY, SearchText::of);
+            if *s != want {
+                return Err(format!("slot {i}: search {s:?}, allocation says {want:?}"));
+            }
+        }
+        Ok(())
     }
 
     fn apply_fields(
@@ -744,7 +822,9 @@ impl Model {
         if let Some(r) = f.remote
             && a.remote.as_deref() != Some(r)
         {
-            a.remote = Some(sanitize(r).into());
+            let clean = sanitize(r);
+            a.remote_chars = crate::filter::char_classes(&clean);
+            a.remote = Some(clean.into());
         }
         if a.phase == Phase::Deleted {
             return;
@@ -823,6 +903,7 @@ impl Model {
             a.expires_at = saved.0;
             a.expiry_is_upper_bound = saved.1;
         }
+        self.sync_hot(slot);
     }
 
     /// Finish a seed: an allocation of this endpoint that we held open but whose key is gone
@@ -836,6 +917,7 @@ impl Model {
             return;
         };
         let now = self.ds(at);
+        let mut ended = Vec::new();
         for (slot, a) in self.allocations.iter_mut().enumerate() {
             let Some(a) = a else { continue };
             if a.endpoint == endpoint
@@ -847,7 +929,11 @@ impl Model {
                 a.ended_unseen = true;
                 a.log(now, StatusLogKind::VanishedDuringGap, None);
                 self.gone.push_back((at, slot as u32));
+                ended.push(slot as u32);
             }
+        }
+        for slot in ended {
+            self.sync_hot(slot);
         }
     }
 
@@ -909,6 +995,7 @@ impl Model {
         let Some(a) = self.allocations[slot as usize].take() else {
             return;
         };
+        self.sync_hot(slot);
         self.free_allocations.push(slot);
         let key = (a.endpoint, a.name_hash, a.id);
         if self.index.get(&key) == Some(&slot) {
@@ -960,6 +1047,7 @@ impl Model {
         let value = Realm {
             name: realm.map(Into::into),
             display: realm.map_or_else(|| "(no realm)".into(), |r| sanitize(r).into()),
+            name_chars: realm.map_or(0, crate::filter::char_classes),
             users: StrMap::default(),
             history: None,
         };
@@ -985,6 +1073,7 @@ impl Model {
             realm: realm_slot,
             name: user.into(),
             display: sanitize(user).into(),
+            name_chars: crate::filter::char_classes(user),
             allocations: Vec::new(),
         };
         let slot = insert_slot(&mut self.users, &mut self.free_users, value);
@@ -1030,6 +1119,7 @@ impl Model {
         if let Some(a) = self.allocations[slot as usize].as_mut() {
             a.slot = slot;
         }
+        self.sync_hot(slot);
         self.index.insert(key, slot);
         if let Some(u) = self.users[user as usize].as_mut() {
             u.allocations.push(slot);
@@ -1063,6 +1153,19 @@ impl Model {
 
     pub fn allocation_at(&self, slot: u32) -> Option<&Allocation> {
         self.allocations.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// The hot fields of every allocation slot, free ones included (their state is `None`).
+    pub fn hot_slots(&self) -> impl Iterator<Item = (u32, &Hot)> {
+        self.hot.iter().enumerate().map(|(i, h)| (i as u32, h))
+    }
+
+    pub fn hot_at(&self, slot: u32) -> Option<&Hot> {
+        self.hot.get(slot as usize)
+    }
+
+    pub fn search_text_at(&self, slot: u32) -> Option<&SearchText> {
+        self.search.get(slot as usize)
     }
 
     /// Traffic-only sessions (closed before they had an allocation).
@@ -1150,7 +1253,9 @@ impl Model {
 
     /// Approximate heap + inline bytes the model holds: for the memory benchmark.
     pub fn approx_bytes(&self) -> usize {
-        let slots = self.allocations.capacity() * std::mem::size_of::<Option<Allocation>>();
+        let slots = self.allocations.capacity() * std::mem::size_of::<Option<Allocation>>()
+            + self.hot.capacity() * std::mem::size_of::<Hot>()
+            + self.search.capacity() * std::mem::size_of::<SearchText>();
         let heap: usize = self
             .allocations
             .iter()

@@ -1,13 +1,14 @@
 //! Read-only views of the model at an instant: one row per allocation, user or realm, with the
 //! aggregates computed from the allocations themselves, so they can never drift from them.
 
-use super::{Allocation, Model, Rate, State, Time};
+use super::{Allocation, Hot, Model, Rate, State, Time};
 use crate::coturn::{Counters, Leg};
 
 /// One allocation as a table shows it.
 #[derive(Clone, Debug)]
 pub struct AllocationRow<'a> {
     pub alloc: &'a Allocation,
+    pub hot: &'a Hot,
     pub user_slot: u32,
     pub realm_slot: u32,
     pub realm: Option<&'a str>,
@@ -46,21 +47,22 @@ pub struct Aggregate {
 }
 
 impl Aggregate {
-    /// Count one allocation in its state at `now`, straight from the allocation (no row).
-    pub fn add_allocation(&mut self, a: &Allocation, state: State, now: Time) {
+    /// Count one allocation in its state at `now`, from its hot fields (no row).
+    pub fn add(&mut self, h: &Hot, state: State, now: Time) {
         match state {
             State::Live | State::Released => self.live += 1,
             State::Expired => self.expired += 1,
             State::Deleted => self.ended += 1,
         }
-        self.client.add(&a.client.sum);
-        self.peer.add(&a.peer.sum);
+        self.client.add(h.leg_sum(Leg::Client));
+        self.peer.add(h.leg_sum(Leg::Peer));
         if state.is_open() {
             self.client_rate
-                .add(a.client.rate_at(now).unwrap_or_default());
-            self.peer_rate.add(a.peer.rate_at(now).unwrap_or_default());
+                .add(h.rate(Leg::Client, now).unwrap_or_default());
+            self.peer_rate
+                .add(h.rate(Leg::Peer, now).unwrap_or_default());
         }
-        if let Some(t) = last_report_time(a) {
+        if let Some(t) = h.last_report() {
             self.last_report = Some(self.last_report.map_or(t, |l| l.max(t)));
         }
     }
@@ -115,6 +117,7 @@ pub struct Totals {
 impl Model {
     pub fn allocation_row<'a>(&'a self, a: &'a Allocation, now: Time) -> Option<AllocationRow<'a>> {
         let state = a.state(now)?;
+        let hot = self.hot_at(a.slot)?;
         let user = self.user_of(a);
         let realm = self.realm_of_user(user);
         let last = last_report_time(a);
@@ -126,6 +129,7 @@ impl Model {
         };
         Some(AllocationRow {
             alloc: a,
+            hot,
             user_slot: self.allocation_user_slot(a),
             realm_slot: self.user_realm_slot(user),
             realm: realm.name.as_deref(),
@@ -149,12 +153,12 @@ impl Model {
     /// grouped by user slot (no hashing).
     pub fn user_rows(&self, now: Time) -> Vec<UserRow<'_>> {
         let mut aggs: Vec<Option<Aggregate>> = vec![None; self.user_slots()];
-        for a in self.allocations() {
-            if let Some(state) = a.state(now)
-                && let Some(agg) = aggs.get_mut(self.allocation_user_slot(a) as usize)
+        for (_, h) in self.hot_slots() {
+            if let Some(state) = h.state(now)
+                && let Some(agg) = aggs.get_mut(h.user as usize)
             {
                 agg.get_or_insert_with(Aggregate::default)
-                    .add_allocation(a, state, now);
+                    .add(h, state, now);
             }
         }
         aggs.into_iter()
@@ -184,9 +188,9 @@ impl Model {
     /// What the header shows, in one light pass over the allocations (no rows built).
     pub fn totals(&self, now: Time) -> Totals {
         let mut t = TotalsBuilder::new(self);
-        for a in self.allocations() {
-            if let Some(state) = a.state(now) {
-                t.add(a, state, now);
+        for (_, h) in self.hot_slots() {
+            if let Some(state) = h.state(now) {
+                t.add(h, state, now);
             }
         }
         t.finish()
@@ -270,12 +274,9 @@ impl<'a> TotalsBuilder<'a> {
         }
     }
 
-    pub fn add(&mut self, a: &Allocation, state: State, now: Time) {
-        self.agg.add_allocation(a, state, now);
-        if let Some(seen) = self
-            .users
-            .get_mut(self.model.allocation_user_slot(a) as usize)
-        {
+    pub fn add(&mut self, h: &Hot, state: State, now: Time) {
+        self.agg.add(h, state, now);
+        if let Some(seen) = self.users.get_mut(h.user as usize) {
             *seen = true;
         }
     }

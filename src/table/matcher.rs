@@ -8,32 +8,58 @@
 use std::borrow::Cow;
 
 use super::{Col, allocation_number, state_word};
-use crate::filter::{Filter, Filterable, NumField, Term, Test, TextField};
-use crate::model::{Allocation, Model, State, Time};
+use memchr::memmem::Finder;
 
-/// An allocation's fields as the filter sees them, read straight from the model.
+use crate::filter::{
+    Filter, Filterable, NumField, Term, Test, TextField, any_searches_id, needle_classes,
+};
+use crate::model::{Allocation, EndpointId, Hot, Model, SearchText, State, Time};
+
+/// An allocation's fields as the filter sees them, read straight from the model: the hot
+/// fields first, the allocation itself only for its address and id.
 pub(crate) struct AllocationFields<'a> {
     pub model: &'a Model,
-    pub a: &'a Allocation,
+    pub slot: u32,
+    pub hot: &'a Hot,
     pub state: State,
     pub now: Time,
 }
 
 impl<'a> AllocationFields<'a> {
+    fn cold(&self) -> Option<&'a Allocation> {
+        self.model.allocation_at(self.slot)
+    }
+
+    fn search(&self) -> Option<&'a SearchText> {
+        self.model.search_text_at(self.slot)
+    }
+
     pub fn field(&self, field: TextField) -> Option<Cow<'a, str>> {
-        let (model, a) = (self.model, self.a);
+        let model = self.model;
         match field {
-            TextField::User => Some(Cow::Borrowed(&*model.user_of(a).name)),
-            TextField::Realm => Some(Cow::Borrowed(
-                model.realm_of(a).name.as_deref().unwrap_or(""),
-            )),
+            TextField::User => model.user(self.hot.user).map(|u| Cow::Borrowed(&*u.name)),
+            TextField::Realm => model
+                .user(self.hot.user)
+                .map(|u| Cow::Borrowed(model.realm_of_user(u).name.as_deref().unwrap_or(""))),
             // Both the 18 digits and the short `thread.counter` form match.
-            TextField::Id => Some(Cow::Owned(format!("{} {}", a.id, a.id.short()))),
-            TextField::Remote => a.remote.as_deref().map(Cow::Borrowed),
+            TextField::Id => match self.search().and_then(SearchText::id) {
+                Some(text) => std::str::from_utf8(text).ok().map(Cow::Borrowed),
+                None => {
+                    let a = self.cold()?;
+                    Some(Cow::Owned(format!("{} {}", a.id, a.id.short())))
+                }
+            },
+            // Lower-cased there, which a case-insensitive test cannot tell.
+            TextField::Remote => match self.search().and_then(SearchText::remote) {
+                Some(text) => text
+                    .and_then(|t| std::str::from_utf8(t).ok())
+                    .map(Cow::Borrowed),
+                None => self.cold()?.remote.as_deref().map(Cow::Borrowed),
+            },
             TextField::State => Some(Cow::Borrowed(state_word(self.state))),
-            TextField::Transport => model.atom(a.transport).map(Cow::Borrowed),
+            TextField::Transport => model.atom(self.hot.transport()).map(Cow::Borrowed),
             TextField::Endpoint => model
-                .endpoint(a.endpoint)
+                .endpoint(EndpointId(self.hot.endpoint))
                 .map(|e| Cow::Borrowed(e.label.as_str())),
             TextField::Any => None,
         }
@@ -53,24 +79,37 @@ impl Filterable for AllocationFields<'_> {
             NumField::Left => Col::Left,
             NumField::Live => Col::Live,
         };
-        allocation_number(self.a, self.state, col, self.now)
+        allocation_number(self.hot, || self.cold(), self.state, col, self.now)
     }
 }
 
-/// Some of an allocation's text fields: a test sees the others as absent.
+/// Some of an allocation's text fields: a test sees the others as absent. A name or address
+/// that cannot contain the needle (its character classes say so) is not even read: absent
+/// and not containing the needle are the same answer to a substring test.
 struct Only<'r, 'a> {
     fields: &'r AllocationFields<'a>,
     user_and_realm: bool,
+    needle_classes: u32,
 }
 
 impl Filterable for Only<'_, '_> {
     fn text(&self, field: TextField) -> Option<Cow<'_, str>> {
         let is_user_or_realm = matches!(field, TextField::User | TextField::Realm);
-        if is_user_or_realm == self.user_and_realm {
-            self.fields.field(field)
-        } else {
-            None
+        if is_user_or_realm != self.user_and_realm {
+            return None;
         }
+        let model = self.fields.model;
+        let user = || model.user(self.fields.hot.user);
+        let classes = match field {
+            TextField::Remote => Some(self.fields.hot.remote_chars),
+            TextField::User => user().map(|u| u.name_chars),
+            TextField::Realm => user().map(|u| model.realm_of_user(u).name_chars),
+            _ => None,
+        };
+        if classes.is_some_and(|c| self.needle_classes & !c != 0) {
+            return None;
+        }
+        self.fields.field(field)
     }
 
     fn number(&self, _: NumField) -> Option<f64> {
@@ -133,51 +172,119 @@ impl Memo {
 /// A filter prepared for one pass over the allocations of one model at one instant (the
 /// remembered answers are only valid for that).
 pub(crate) struct AllocationMatcher<'f> {
-    terms: Vec<(&'f Term, Plan, Memo)>,
+    terms: Vec<Planned<'f>>,
+}
+
+struct Planned<'f> {
+    term: &'f Term,
+    plan: Plan,
+    memo: Memo,
+    /// Of a substring term's needle (0 for other terms).
+    needle_classes: u32,
+    /// For an ASCII needle of a substring term: a search in the allocations' inline,
+    /// lower-cased search texts (the needle is lower-case already).
+    finder: Option<Finder<'f>>,
+    /// A plain substring term that also looks at ids.
+    searches_id: bool,
+}
+
+impl Planned<'_> {
+    /// The address-and-id half of a substring term, from the inline search text; `None` when
+    /// that text is not kept (the slow path reads the allocation).
+    fn own_match(&self, f: &AllocationFields<'_>) -> Option<bool> {
+        let finder = self.finder.as_ref()?;
+        let text = f.search()?;
+        let remote = || -> Option<bool> {
+            // An address (or its absence: no classes) without every class of the needle
+            // cannot contain it.
+            if self.needle_classes & !f.hot.remote_chars != 0 {
+                return Some(false);
+            }
+            Some(text.remote()?.is_some_and(|r| finder.find(r).is_some()))
+        };
+        let id = || Some(finder.find(text.id()?).is_some());
+        match &self.term.test {
+            Test::Text(TextField::Remote, _) => remote(),
+            Test::Text(TextField::Id, _) => id(),
+            Test::Text(TextField::Any, _) => Some(remote()? || (self.searches_id && id()?)),
+            _ => None,
+        }
+    }
 }
 
 impl<'f> AllocationMatcher<'f> {
     pub fn new(filter: &'f Filter, model: &Model) -> Self {
-        let mut terms: Vec<(&Term, Plan, Memo)> = filter
+        let mut terms: Vec<Planned<'_>> = filter
             .terms
             .iter()
-            .map(|t| {
-                let plan = Plan::of(&t.test);
+            .map(|term| {
+                let plan = Plan::of(&term.test);
                 let memo = match plan {
                     Plan::User | Plan::Any => Memo(vec![0; model.user_slots()]),
                     _ => Memo::default(),
                 };
-                (t, plan, memo)
+                let (needle_classes, finder, searches_id) = match &term.test {
+                    Test::Text(field, needle) => (
+                        needle_classes(needle),
+                        (matches!(field, TextField::Any | TextField::Remote | TextField::Id)
+                            && needle.is_ascii())
+                        .then(|| Finder::new(needle.as_bytes())),
+                        *field == TextField::Any && any_searches_id(needle),
+                    ),
+                    Test::Num(..) => (0, None, false),
+                };
+                Planned {
+                    term,
+                    plan,
+                    memo,
+                    needle_classes,
+                    finder,
+                    searches_id,
+                }
             })
             .collect();
         // Every term must match, so any order gives the same answer: cheapest first.
-        terms.sort_by_key(|(_, plan, _)| *plan);
+        terms.sort_by_key(|p| p.plan);
         AllocationMatcher { terms }
     }
 
     pub fn matches(&mut self, f: &AllocationFields<'_>) -> bool {
-        let user = f.model.allocation_user_slot(f.a) as usize;
-        self.terms.iter_mut().all(|(term, plan, memo)| match plan {
-            Plan::State => memo.get_or(f.state as usize, || term.matches(f)),
-            Plan::Transport => {
-                memo.get_or(f.a.transport.map_or(0, |t| t.index()), || term.matches(f))
-            }
-            Plan::Endpoint => memo.get_or(usize::from(f.a.endpoint.0), || term.matches(f)),
-            Plan::User => memo.get_or(user, || term.matches(f)),
-            Plan::Number | Plan::Own => term.matches(f),
-            Plan::Any => {
-                let by_name = memo.get_or(user, || {
-                    term.test.matches(&Only {
-                        fields: f,
-                        user_and_realm: true,
-                    })
-                });
-                let found = by_name
-                    || term.test.matches(&Only {
-                        fields: f,
-                        user_and_realm: false,
+        let user = f.hot.user as usize;
+        self.terms.iter_mut().all(|p| {
+            let term = p.term;
+            let own = || Only {
+                fields: f,
+                user_and_realm: false,
+                needle_classes: p.needle_classes,
+            };
+            match p.plan {
+                Plan::State => p.memo.get_or(f.state as usize, || term.matches(f)),
+                Plan::Transport => p
+                    .memo
+                    .get_or(f.hot.transport().map_or(0, |t| t.index()), || {
+                        term.matches(f)
+                    }),
+                Plan::Endpoint => p
+                    .memo
+                    .get_or(usize::from(f.hot.endpoint), || term.matches(f)),
+                Plan::User => p.memo.get_or(user, || term.matches(f)),
+                Plan::Number => term.matches(f),
+                Plan::Own => match p.own_match(f) {
+                    Some(found) => found != term.negate,
+                    None => term.matches(&own()),
+                },
+                Plan::Any => {
+                    let by_name = p.memo.get_or(user, || {
+                        term.test.matches(&Only {
+                            fields: f,
+                            user_and_realm: true,
+                            needle_classes: p.needle_classes,
+                        })
                     });
-                found != term.negate
+                    let found =
+                        by_name || p.own_match(f).unwrap_or_else(|| term.test.matches(&own()));
+                    found != term.negate
+                }
             }
         })
     }

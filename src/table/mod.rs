@@ -8,7 +8,7 @@ use crate::coturn::Leg;
 use crate::filter::{Filterable, NumField, TextField};
 use crate::format::{self, RateUnits};
 use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
-use crate::model::{Allocation, Model, State, Time};
+use crate::model::{Allocation, Hot, Model, State, Time};
 
 mod matcher;
 mod order;
@@ -234,36 +234,44 @@ pub enum Row<'a> {
     Realm(RealmRow<'a>),
 }
 
-/// A number of an allocation straight from the model: what sorting 100k allocations needs
-/// without building their rows. `Row::number` uses it for allocation rows, so both agree.
-pub fn allocation_number(a: &Allocation, state: State, col: Col, now: Time) -> Option<f64> {
+/// A number of an allocation from its hot fields: what sorting 100k allocations needs without
+/// building their rows. `Row::number` uses it for allocation rows, so both agree. `cold` gives
+/// the allocation itself, read only for the columns the hot fields lack (age, id).
+pub fn allocation_number<'a>(
+    h: &Hot,
+    cold: impl FnOnce() -> Option<&'a Allocation>,
+    state: State,
+    col: Col,
+    now: Time,
+) -> Option<f64> {
     // An ended allocation moves nothing: it has no current rate.
-    let rate = |leg: &crate::model::LegStats| {
+    let rate = |leg: Leg| {
         if state.is_open() {
-            leg.rate_at(now)
+            h.rate(leg, now)
         } else {
             None
         }
     };
     match col {
-        Col::ClientRx => rate(&a.client).map(|r| r.rx),
-        Col::ClientTx => rate(&a.client).map(|r| r.tx),
-        Col::PeerRx => rate(&a.peer).map(|r| r.rx),
-        Col::PeerTx => rate(&a.peer).map(|r| r.tx),
-        Col::ClientHistory => rate(&a.client).map(|r| r.total()),
-        Col::PeerHistory => rate(&a.peer).map(|r| r.total()),
+        Col::ClientRx => rate(Leg::Client).map(|r| r.rx),
+        Col::ClientTx => rate(Leg::Client).map(|r| r.tx),
+        Col::PeerRx => rate(Leg::Peer).map(|r| r.rx),
+        Col::PeerTx => rate(Leg::Peer).map(|r| r.tx),
+        Col::ClientHistory => rate(Leg::Client).map(|r| r.total()),
+        Col::PeerHistory => rate(Leg::Peer).map(|r| r.total()),
         Col::Rate => sum_rates(
-            rate(&a.client).map(|r| r.total()),
-            rate(&a.peer).map(|r| r.total()),
+            rate(Leg::Client).map(|r| r.total()),
+            rate(Leg::Peer).map(|r| r.total()),
         ),
-        Col::Bytes => Some(a.client.sum.bytes().saturating_add(a.peer.sum.bytes()) as f64),
-        Col::LastReport => match (a.client.last_report, a.peer.last_report) {
-            (Some(c), Some(p)) => Some((now - c.max(p)).max(0.0)),
-            (c, p) => c.or(p).map(|t| (now - t).max(0.0)),
-        },
-        Col::Age => a.first_seen.map(|t| now - t),
-        Col::Left => a.lifetime_left(now),
-        Col::Id => Some(a.id.0 as f64),
+        Col::Bytes => Some(
+            h.leg_sum(Leg::Client)
+                .bytes()
+                .saturating_add(h.leg_sum(Leg::Peer).bytes()) as f64,
+        ),
+        Col::LastReport => h.last_report().map(|t| (now - t).max(0.0)),
+        Col::Age => cold()?.first_seen.map(|t| now - t),
+        Col::Left => h.lifetime_left(now),
+        Col::Id => Some(cold()?.id.0 as f64),
         _ => None,
     }
 }
@@ -277,11 +285,13 @@ pub fn sorts_as_text(col: Col) -> bool {
 }
 
 /// Whether an allocation belongs to a drill-down scope.
-fn allocation_in_scope(model: &Model, a: &Allocation, scope: Scope) -> bool {
+fn allocation_in_scope(model: &Model, h: &Hot, scope: Scope) -> bool {
     match scope {
         Scope::All => true,
-        Scope::User(u) => model.allocation_user_slot(a) == u,
-        Scope::Realm(realm) => model.allocation_realm_slot(a) == realm,
+        Scope::User(u) => h.user == u,
+        Scope::Realm(realm) => model
+            .user(h.user)
+            .is_some_and(|u| model.user_realm_slot(u) == realm),
     }
 }
 
@@ -380,7 +390,9 @@ impl<'a> Row<'a> {
     /// The number for numeric sorting (and the filter), if the column is numeric.
     pub fn number(&self, col: Col, now: Time) -> Option<f64> {
         match (self, col) {
-            (Row::Allocation(a), _) => allocation_number(a.alloc, a.state, col, now),
+            (Row::Allocation(a), _) => {
+                allocation_number(a.hot, || Some(a.alloc), a.state, col, now)
+            }
             (_, Col::ClientRx | Col::ClientTx | Col::PeerRx | Col::PeerTx) => self.rate(col),
             (_, Col::Rate) => self.total_rate(),
             (_, Col::Bytes) => Some(self.total_bytes() as f64),
@@ -492,7 +504,8 @@ impl Filterable for FilterView<'_, '_> {
         match (self.row, field) {
             (Row::Allocation(a), _) => AllocationFields {
                 model: self.ctx.model,
-                a: a.alloc,
+                slot: a.alloc.slot,
+                hot: a.hot,
                 state: a.state,
                 now: self.ctx.now,
             }

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::filter::Filter;
 use crate::model::view::{Totals, TotalsBuilder};
-use crate::model::{Allocation, Model, State, Time};
+use crate::model::{Hot, Model, State, Time};
 
 /// The rows of one table at one instant.
 pub struct TableRows<'a> {
@@ -110,12 +110,14 @@ fn text_ranks<'s>(texts: impl Iterator<Item = Option<Cow<'s, str>>>) -> Vec<Opti
 
 /// Allocations that necessarily show the same text in `col` (same user, same transport...):
 /// their text is ranked once.
-fn text_group(model: &Model, a: &Allocation, slot: u32, state: State, col: Col) -> usize {
+fn text_group(model: &Model, h: &Hot, slot: u32, state: State, col: Col) -> usize {
     match col {
-        Col::User => model.allocation_user_slot(a) as usize,
-        Col::Realm => model.allocation_realm_slot(a) as usize,
-        Col::Endpoint => usize::from(a.endpoint.0),
-        Col::Type => a.transport.map_or(0, |t| t.index()),
+        Col::User => h.user as usize,
+        Col::Realm => model
+            .user(h.user)
+            .map_or(0, |u| model.user_realm_slot(u) as usize),
+        Col::Endpoint => usize::from(h.endpoint),
+        Col::Type => h.transport().map_or(0, |t| t.index()),
         Col::State => state as usize,
         _ => slot as usize,
     }
@@ -225,16 +227,17 @@ fn allocation_rows<'a>(
     // For a text sort: the key is first a text group, and each group keeps one of its slots to
     // read the text from.
     let mut group_slot: Vec<Option<u32>> = Vec::new();
-    for (slot, a) in model.allocation_slots() {
-        let Some(state) = a.state(now) else { continue };
-        totals.add(a, state, now);
-        if !allocation_in_scope(model, a, scope) {
+    for (slot, h) in model.hot_slots() {
+        let Some(state) = h.state(now) else { continue };
+        totals.add(h, state, now);
+        if !allocation_in_scope(model, h, scope) {
             continue;
         }
         if let Some(m) = &mut matcher
             && !m.matches(&AllocationFields {
                 model,
-                a,
+                slot,
+                hot: h,
                 state,
                 now,
             })
@@ -242,14 +245,17 @@ fn allocation_rows<'a>(
             continue;
         }
         let key = if by_text {
-            let group = text_group(model, a, slot, state, sort.col);
+            let group = text_group(model, h, slot, state, sort.col);
             if group >= group_slot.len() {
                 group_slot.resize(group + 1, None);
             }
             group_slot[group].get_or_insert(slot);
             group as u64
         } else {
-            number_key(allocation_number(a, state, sort.col, now), desc)
+            number_key(
+                allocation_number(h, || model.allocation_at(slot), state, sort.col, now),
+                desc,
+            )
         };
         entries.push((key, tie(slot, desc)));
     }
