@@ -416,6 +416,10 @@ pub struct BadMessage {
 
 const BAD_MESSAGES_KEPT: usize = 32;
 
+/// Cache lines an allocation can span (one more than its size needs: it need not start on a
+/// line).
+const ALLOCATION_LINES: usize = std::mem::size_of::<Option<Allocation>>().div_ceil(64) + 1;
+
 #[derive(Debug, Clone)]
 pub struct Model {
     config: ModelConfig,
@@ -595,11 +599,11 @@ impl Model {
             // and `p` and `q` point into live elements of `self.allocations` and `self.hot`.
             unsafe {
                 use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-                _mm_prefetch::<_MM_HINT_T0>(p);
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(128));
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(192));
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(256));
+                // Every line of it: an event reads fields all over the struct (the compiler
+                // chooses the layout), and one line left out is one miss per event.
+                for line in 0..ALLOCATION_LINES {
+                    _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(line * 64));
+                }
                 _mm_prefetch::<_MM_HINT_T0>(q);
                 _mm_prefetch::<_MM_HINT_T0>(q.wrapping_add(64));
             }
@@ -657,6 +661,7 @@ impl Model {
         let Some(a) = self.allocations[slot as usize].as_mut() else {
             return;
         };
+        let mut remote_changed = false;
         a.last_event = at;
         if matches!(
             msg.payload,
@@ -693,7 +698,7 @@ impl Model {
                 a.last_status = Some(at);
                 if let Some(f) = fields {
                     let was_no_status = a.phase == Phase::NoStatus;
-                    Self::apply_fields(&mut self.atoms, a, at, &f, false);
+                    remote_changed = Self::apply_fields(&mut self.atoms, a, at, &f, false);
                     if was_no_status && a.first_seen.is_none() {
                         a.first_seen = Some(at);
                     }
@@ -759,21 +764,38 @@ impl Model {
         if !matches!(msg.payload, Payload::Traffic(..)) {
             self.sync_hot(slot);
         }
+        if remote_changed {
+            self.sync_search(slot);
+        }
     }
 
-    /// Copy an allocation slot's hot fields and search text after a change (a free slot gets
-    /// the empty entries).
+    /// Copy an allocation slot's hot fields after a change (a free slot gets the empty entry).
     fn sync_hot(&mut self, slot: u32) {
         let i = slot as usize;
-        let a = self.allocations.get(i).and_then(Option::as_ref);
-        let hot = a.map_or(hot::EMPTY, Hot::of);
-        let search = a.map_or(search::EMPTY, SearchText::of);
+        let hot = self
+            .allocations
+            .get(i)
+            .and_then(Option::as_ref)
+            .map_or(hot::EMPTY, Hot::of);
         if i >= self.hot.len() {
             self.hot.resize(i + 1, hot::EMPTY);
             self.search.resize(i + 1, search::EMPTY);
         }
         self.hot[i] = hot;
-        self.search[i] = search;
+    }
+
+    /// Rewrite a slot's search text: when the slot is taken or freed, or its address changes
+    /// (the id never does).
+    fn sync_search(&mut self, slot: u32) {
+        let i = slot as usize;
+        let search = self
+            .allocations
+            .get(i)
+            .and_then(Option::as_ref)
+            .map_or(search::EMPTY, SearchText::of);
+        if let Some(entry) = self.search.get_mut(i) {
+            *entry = search;
+        }
     }
 
     /// Whether every hot entry is the copy of its allocation: for tests.
@@ -806,7 +828,7 @@ impl Model {
         at: Time,
         f: &StatusFields<'_>,
         seeded: bool,
-    ) {
+    ) -> bool {
         if let Some(t) = f.transport {
             a.transport = atoms.intern(t);
         }
@@ -819,15 +841,17 @@ impl Model {
         if let Some(c) = f.cipher {
             a.cipher = atoms.intern(c);
         }
+        let mut remote_changed = false;
         if let Some(r) = f.remote
             && a.remote.as_deref() != Some(r)
         {
             let clean = sanitize(r);
             a.remote_chars = crate::filter::char_classes(&clean);
+            remote_changed = a.remote.as_deref() != Some(clean.as_str());
             a.remote = Some(clean.into());
         }
         if a.phase == Phase::Deleted {
-            return;
+            return remote_changed;
         }
         a.lifetime = f.lifetime.or(a.lifetime);
         match f.lifetime {
@@ -847,6 +871,7 @@ impl Model {
                 }
             }
         }
+        remote_changed
     }
 
     // ---- seeding from status keys ---------------------------------------------------------------
@@ -898,12 +923,15 @@ impl Model {
         // refreshed while we were away (it would have expired otherwise).
         let keep_expiry = known && a.expires_at.is_some_and(|e| e > at);
         let saved = (a.expires_at, a.expiry_is_upper_bound, a.phase);
-        Self::apply_fields(&mut self.atoms, a, at, &fields, true);
+        let remote_changed = Self::apply_fields(&mut self.atoms, a, at, &fields, true);
         if keep_expiry && a.phase == Phase::Live && saved.2 == Phase::Live {
             a.expires_at = saved.0;
             a.expiry_is_upper_bound = saved.1;
         }
         self.sync_hot(slot);
+        if remote_changed {
+            self.sync_search(slot);
+        }
     }
 
     /// Finish a seed: an allocation of this endpoint that we held open but whose key is gone
@@ -996,6 +1024,7 @@ impl Model {
             return;
         };
         self.sync_hot(slot);
+        self.sync_search(slot);
         self.free_allocations.push(slot);
         let key = (a.endpoint, a.name_hash, a.id);
         if self.index.get(&key) == Some(&slot) {
@@ -1120,6 +1149,7 @@ impl Model {
             a.slot = slot;
         }
         self.sync_hot(slot);
+        self.sync_search(slot);
         self.index.insert(key, slot);
         if let Some(u) = self.users[user as usize].as_mut() {
             u.allocations.push(slot);
@@ -1303,5 +1333,54 @@ fn insert_slot<T>(slots: &mut Vec<Option<T>>, free: &mut Vec<u32>, value: T) -> 
     } else {
         slots.push(Some(value));
         (slots.len() - 1) as u32
+    }
+}
+#[cfg(test)]
+mod layout_probe {
+    #[test]
+    fn print_offsets() {
+        use super::*;
+        use std::mem::offset_of;
+        println!("size {}", std::mem::size_of::<Option<Allocation>>());
+        println!("phase {}", offset_of!(Allocation, phase));
+        println!("first_seen {}", offset_of!(Allocation, first_seen));
+        println!("last_event {}", offset_of!(Allocation, last_event));
+        println!(
+            "client {} peer {}",
+            offset_of!(Allocation, client),
+            offset_of!(Allocation, peer)
+        );
+        println!(
+            "realm {} user {}",
+            offset_of!(Allocation, realm),
+            offset_of!(Allocation, user)
+        );
+        println!(
+            "seed_generation {}",
+            offset_of!(Allocation, seed_generation)
+        );
+        println!(
+            "status_log {} total {} remote {} remote_chars {}",
+            offset_of!(Allocation, status_log),
+            offset_of!(Allocation, total),
+            offset_of!(Allocation, remote),
+            offset_of!(Allocation, remote_chars)
+        );
+        println!(
+            "expires_at {} lifetime {} id {} endpoint {}",
+            offset_of!(Allocation, expires_at),
+            offset_of!(Allocation, lifetime),
+            offset_of!(Allocation, id),
+            offset_of!(Allocation, endpoint)
+        );
+        println!(
+            "leg: sum {} series {} reports {} last_report {} last {} size {}",
+            offset_of!(LegStats, sum),
+            offset_of!(LegStats, series),
+            offset_of!(LegStats, reports),
+            offset_of!(LegStats, last_report),
+            offset_of!(LegStats, last),
+            std::mem::size_of::<LegStats>()
+        );
     }
 }

@@ -32,6 +32,17 @@ impl std::fmt::Debug for SearchText {
     }
 }
 
+/// `n` in decimal, zero-padded to `width`, written into the end of `buf`.
+fn decimal(mut n: u64, width: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    while n > 0 || buf.len() - start < width {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    &buf[start..]
+}
+
 pub const EMPTY: SearchText = SearchText {
     bytes: [0; CAPACITY],
     remote_len: 0,
@@ -41,25 +52,37 @@ pub const EMPTY: SearchText = SearchText {
 };
 
 impl SearchText {
+    /// Built on every status event, so without allocating or the formatting machinery.
     pub(super) fn of(a: &Allocation) -> SearchText {
         let remote = a.remote.as_deref();
-        if remote.is_some_and(|r| !r.is_ascii()) {
+        let remote_text = remote.unwrap_or("");
+        if !remote_text.is_ascii() {
             return EMPTY;
         }
-        let remote = remote.unwrap_or("").to_ascii_lowercase();
-        let text = format!("{remote}{} {}", a.id, a.id.short());
-        if text.len() > CAPACITY {
+        let mut t = EMPTY;
+        let mut digits = [0u8; 20];
+        let mut len = 0;
+        let mut push = |bytes: &[u8], t: &mut SearchText| -> Option<()> {
+            let end = len + bytes.len();
+            t.bytes.get_mut(len..end)?.copy_from_slice(bytes);
+            len = end;
+            Some(())
+        };
+        let fits = push(remote_text.as_bytes(), &mut t)
+            .and_then(|()| push(decimal(a.id.0, 18, &mut digits), &mut t))
+            .and_then(|()| push(b" ", &mut t))
+            .and_then(|()| push(decimal(a.id.relay_thread(), 1, &mut digits), &mut t))
+            .and_then(|()| push(b".", &mut t))
+            .and_then(|()| push(decimal(a.id.counter(), 1, &mut digits), &mut t));
+        if fits.is_none() {
             return EMPTY;
         }
-        let mut bytes = [0; CAPACITY];
-        bytes[..text.len()].copy_from_slice(text.as_bytes());
-        SearchText {
-            bytes,
-            remote_len: remote.len() as u8,
-            len: text.len() as u8,
-            has_remote: a.remote.is_some(),
-            inline: true,
-        }
+        t.bytes[..remote_text.len()].make_ascii_lowercase();
+        t.remote_len = remote_text.len() as u8;
+        t.len = len as u8;
+        t.has_remote = remote.is_some();
+        t.inline = true;
+        t
     }
 
     fn part(&self, from: u8, to: u8) -> Option<&[u8]> {
@@ -78,5 +101,18 @@ impl SearchText {
     /// `{id:018} {short id}`, ASCII; `None`: not kept here.
     pub fn id(&self) -> Option<&[u8]> {
         self.part(self.remote_len, self.len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_pads_and_fits_u64() {
+        let mut buf = [0; 20];
+        assert_eq!(decimal(42, 18, &mut buf), b"000000000000000042");
+        assert_eq!(decimal(0, 1, &mut buf), b"0");
+        assert_eq!(decimal(u64::MAX, 1, &mut buf), b"18446744073709551615");
     }
 }
