@@ -1,6 +1,8 @@
 //! The real binary in a real terminal (tmux): rows appear, sorting changes the order, the filter
-//! narrows, Enter drills down, q exits and the terminal is restored; live from a test Redis,
-//! hostile usernames are shown inert and rates appear while traffic flows.
+//! narrows, Enter drills down, q exits and the terminal is restored; a replay pauses and steps;
+//! Ctrl-Z in a job-control shell stops it with the terminal restored and `fg` brings it back;
+//! live from a test Redis, hostile usernames are shown inert and rates appear while traffic
+//! flows.
 
 mod common;
 
@@ -222,4 +224,84 @@ fn sigterm_and_sighup_restore_the_terminal() {
             "SIG{signal}: terminal not restored:\n{s}"
         );
     }
+}
+
+/// The replay clock in the header (`[REPLAY] file 2026-... ×1`).
+fn replay_clock(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains("[REPLAY]"))
+        .and_then(|l| l.split_whitespace().find(|w| w.contains(':')))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn replay_pauses_and_steps() {
+    if !tmux::available() {
+        return;
+    }
+    let capture = fixture("pubsub-capture.txt");
+    let t = Tmux::start(
+        "pause",
+        120,
+        30,
+        &[bin(), "replay", &capture, "--speed", "1"],
+        &[("NO_COLOR", "1")],
+    );
+    t.wait_for("the replay", WAIT, |s| s.contains("[REPLAY]"));
+    // Pause: the clock stops while real time goes on.
+    t.keys(&["p"]);
+    let paused = t.wait_for("PAUSED", WAIT, |s| s.contains("PAUSED"));
+    let clock = replay_clock(&paused);
+    assert!(!clock.is_empty(), "{paused}");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(replay_clock(&t.screen()), clock, "paused, the clock stands");
+    // Step: one message at a time; enough of them move the clock, and it stays paused.
+    for _ in 0..60 {
+        t.keys(&["n"]);
+    }
+    let stepped = t.wait_for("steps", WAIT, |s| replay_clock(s) != clock);
+    assert!(stepped.contains("PAUSED"), "{stepped}");
+    // Resume.
+    t.keys(&["p"]);
+    t.wait_for("resumed", WAIT, |s| {
+        s.contains("[REPLAY]") && !s.contains("PAUSED")
+    });
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    if !tmux::available() {
+        return;
+    }
+    let capture = fixture("pubsub-capture.txt");
+    let t = Tmux::shell("suspend", 120, 30, &[("NO_COLOR", "1")]);
+    t.text(&format!("{} replay {capture} --speed 1", bin()));
+    t.keys(&["Enter"]);
+    t.wait_for("the replay", WAIT, |s| {
+        s.contains("[REPLAY]") && s.contains("USER")
+    });
+    // Ctrl-Z gives the terminal back to the shell, which reports the job stopped.
+    t.keys(&["C-z"]);
+    let s = t.wait_for("the job stopped", WAIT, |s| s.contains("Stopped"));
+    assert!(
+        !s.contains("USER"),
+        "suspended, the terminal is restored:\n{s}"
+    );
+    // fg takes it again and redraws.
+    t.text("fg");
+    t.keys(&["Enter"]);
+    t.wait_for("the redraw after fg", WAIT, |s| {
+        s.contains("[REPLAY]") && s.contains("USER")
+    });
+    // q ends it; fg returns its exit status.
+    t.keys(&["q"]);
+    t.wait_for("the prompt", WAIT, |s| s.trim_end().ends_with('$'));
+    t.text("echo EXIT=$?");
+    t.keys(&["Enter"]);
+    t.wait_for("a clean exit", WAIT, |s| s.contains("EXIT=0"));
 }

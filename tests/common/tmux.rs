@@ -67,6 +67,21 @@ impl Tmux {
         t
     }
 
+    /// An interactive shell with job control (what Ctrl-Z and `fg` need: a program run by
+    /// `sh -c` is in an orphaned process group, where the kernel discards SIGTSTP). Type a
+    /// command with [`Tmux::text`] and `Enter`.
+    pub fn shell(name: &str, w: u16, h: u16, env: &[(&str, &str)]) -> Tmux {
+        let t = Tmux::start(
+            name,
+            w,
+            h,
+            &["bash", "--norc", "--noprofile", "-i"],
+            &[env, &[("PS1", "$ ")]].concat(),
+        );
+        t.wait_for("the prompt", Duration::from_secs(10), |s| s.contains('$'));
+        t
+    }
+
     fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket])
