@@ -11,138 +11,37 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::task::JoinHandle;
-
 use common::coturn::{Auth, LabEnv, Proc, SCENARIO1_REALM, TlsFiles};
+use common::live::{Live, fast_reconnect};
 use common::redis::TestCerts;
 use turntop::coturn::Counters;
-use turntop::model::{ConnectionState, EndpointId, Model, ModelConfig, State};
-use turntop::output::{self, AllocationOut, Snapshot};
-use turntop::source::SourceEvent;
-use turntop::source::redis::{self as redis_source, RedisEndpoint, RunOptions, TlsOptions, now};
+use turntop::model::{ConnectionState, EndpointId, State};
+use turntop::output::{AllocationOut, Snapshot};
+use turntop::source::redis::{TlsOptions, now};
 
 /// Hard limit of one scenario: every process it started is SIGKILLed by then.
 const LIMIT: Duration = Duration::from_secs(150);
 
 // ---- turntop, in-process ----------------------------------------------------------------------
 
-/// turntop's live source(s) feeding a model, as the UI loop runs them.
-struct Live {
-    model: Model,
-    tx: UnboundedSender<SourceEvent>,
-    rx: UnboundedReceiver<SourceEvent>,
-    tasks: Vec<JoinHandle<()>>,
-    states: Vec<(EndpointId, ConnectionState)>,
-    seed_ends: Vec<EndpointId>,
+/// turntop following one Redis, reconnecting quickly.
+fn follow(live: &mut Live, url: &str) -> EndpointId {
+    live.add_with(url, None, &TlsOptions::default(), fast_reconnect())
 }
 
-impl Live {
-    fn new() -> Self {
-        let (tx, rx) = unbounded_channel();
-        Live {
-            model: Model::new(ModelConfig {
-                retention: 1e9,
-                ..ModelConfig::default()
-            }),
-            tx,
-            rx,
-            tasks: Vec::new(),
-            states: Vec::new(),
-            seed_ends: Vec::new(),
-        }
-    }
-
-    fn add(&mut self, url: &str) -> EndpointId {
-        let ep = RedisEndpoint::parse(url, None, None, &TlsOptions::default()).expect("endpoint");
-        let id = self.model.add_endpoint(ep.label.clone());
-        let options = RunOptions {
-            backoff: redis_source::Backoff {
-                initial: Duration::from_millis(200),
-                max: Duration::from_secs(1),
-                ..Default::default()
-            },
-            ..RunOptions::default()
-        };
-        let task = redis_source::run(ep, id, options, self.tx.clone());
-        self.tasks.push(tokio::spawn(task));
-        id
-    }
-
-    fn apply(&mut self, ev: SourceEvent) {
-        ev.apply_to(&mut self.model);
-        match ev {
-            SourceEvent::Connection {
-                endpoint, state, ..
-            } => self.states.push((endpoint, state)),
-            SourceEvent::SeedEnd { endpoint, .. } => self.seed_ends.push(endpoint),
-            _ => {}
-        }
-    }
-
-    /// Apply events until `done()` holds (checked at least every 50 ms); panic after `secs`.
-    async fn until(&mut self, what: &str, secs: f64, mut done: impl FnMut(&mut Self) -> bool) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(secs);
-        loop {
-            if done(self) {
-                return;
-            }
-            let tick = (tokio::time::Instant::now() + Duration::from_millis(50)).min(deadline);
-            match tokio::time::timeout_at(tick, self.rx.recv()).await {
-                Ok(Some(ev)) => self.apply(ev),
-                Ok(None) => panic!("every source ended while waiting for {what}"),
-                Err(_) if tokio::time::Instant::now() >= deadline => panic!(
-                    "timed out after {secs} s waiting for {what}; connection states: {:?}",
-                    self.states
-                ),
-                Err(_) => {}
-            }
-        }
-    }
-
-    /// Apply events for `secs`.
-    async fn pump(&mut self, secs: f64) {
-        let end = tokio::time::Instant::now() + Duration::from_secs_f64(secs);
-        self.until("the pump", secs + 5.0, |_| {
-            tokio::time::Instant::now() >= end
-        })
-        .await;
-    }
-
-    /// Apply events until every one of `procs` has exited by itself.
-    async fn while_running(&mut self, procs: &mut [Proc], secs: f64) {
-        self.until("the uclients to finish", secs, |_| {
-            procs.iter_mut().all(|p| !p.running())
-        })
-        .await;
-        for p in procs.iter_mut() {
-            assert!(
-                !p.log_text().contains("ERROR"),
-                "{} reported an error:\n{}",
-                p.name,
-                p.log_text()
-            );
-        }
-    }
-
-    async fn seeded(&mut self, n: usize) {
-        self.until("the seed", 20.0, |l| l.seed_ends.len() >= n)
-            .await;
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        self.model
-            .check_hot()
-            .expect("the hot copy matches the allocations");
-        output::snapshot(&self.model, now())
-    }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
+/// Apply events until every one of `procs` has exited by itself.
+async fn while_running(live: &mut Live, procs: &mut [Proc], secs: f64) {
+    live.until("the uclients to finish", secs, |_| {
+        procs.iter_mut().all(|p| !p.running())
+    })
+    .await;
+    for p in procs.iter_mut() {
+        assert!(
+            !p.log_text().contains("ERROR"),
+            "{} reported an error:\n{}",
+            p.name,
+            p.log_text()
+        );
     }
 }
 
@@ -481,8 +380,8 @@ async fn long_term_credentials_mixed_clients() {
         wait_keys(&mut live, &url, "killtcp", 2).await;
         tokio::time::sleep(Duration::from_millis(1500)).await; // the 20 messages
 
-        live.add(&url);
-        live.seeded(1).await;
+        let source = follow(&mut live, &url);
+        live.seeded(source).await;
         let seeded = live.snapshot();
         assert_eq!(seeded.counters.seeded, 5, "{:#?}", seeded.allocations);
         assert!(seeded.allocations.iter().all(|a| a.seeded));
@@ -494,7 +393,7 @@ async fn long_term_credentials_mixed_clients() {
             c.uclient("tcprelay", &["-T", "-n", "20", "-l", "100"], 60),
             c.uclient("multi", &["-m", "2", "-n", "20", "-l", "100"], 60),
         ];
-        live.while_running(&mut clients, 60.0).await;
+        while_running(&mut live, &mut clients, 60.0).await;
         // Killed without releasing: the UDP allocations stay, the TCP ones end with the
         // connection. (SIGTERM to the `timeout` wrapper reaches uclient.)
         killudp.terminate(Duration::from_secs(5));
@@ -573,15 +472,15 @@ async fn rest_api_credentials() {
         let mut env = LabEnv::start("rest", LIMIT, auth, None);
         let (url, ep) = (env.url(), env.label());
         let mut live = Live::new();
-        live.add(&url);
-        live.seeded(1).await;
+        let source = follow(&mut live, &url);
+        live.seeded(source).await;
         let t0 = now();
         let mut clients = vec![
             env.coturn.uclient("carol", &["-n", "20", "-l", "100"], 60),
             env.coturn
                 .uclient("dave", &["-t", "-n", "20", "-l", "100"], 60),
         ];
-        live.while_running(&mut clients, 60.0).await;
+        while_running(&mut live, &mut clients, 60.0).await;
         live.pump(2.5).await;
         let s = live.snapshot();
         check_live_equals_redis(&s, &ep, &url);
@@ -622,13 +521,13 @@ async fn no_auth() {
         let mut env = LabEnv::start("noauth", LIMIT, Auth::None, None);
         let (url, ep) = (env.url(), env.label());
         let mut live = Live::new();
-        live.add(&url);
-        live.seeded(1).await;
+        let source = follow(&mut live, &url);
+        live.seeded(source).await;
         let mut clients = vec![
             env.coturn.uclient("", &["-n", "20", "-l", "100"], 60),
             env.coturn.uclient("", &["-t", "-n", "20", "-l", "100"], 60),
         ];
-        live.while_running(&mut clients, 60.0).await;
+        while_running(&mut live, &mut clients, 60.0).await;
         live.pump(2.5).await;
         let s = live.snapshot();
         let keys = check_live_equals_redis(&s, &ep, &url);
@@ -669,15 +568,15 @@ async fn tls_and_dtls_clients() {
         let mut env = LabEnv::start("tls", LIMIT, auth, Some(&files));
         let (url, ep) = (env.url(), env.label());
         let mut live = Live::new();
-        live.add(&url);
-        live.seeded(1).await;
+        let source = follow(&mut live, &url);
+        live.seeded(source).await;
         let mut clients = vec![
             env.coturn
                 .uclient("tls", &["-S", "-t", "-n", "20", "-l", "100"], 60),
             env.coturn
                 .uclient("dtls", &["-S", "-n", "20", "-l", "100"], 60),
         ];
-        live.while_running(&mut clients, 60.0).await;
+        while_running(&mut live, &mut clients, 60.0).await;
         live.pump(2.5).await;
         let s = live.snapshot();
         check_live_equals_redis(&s, &ep, &url);
@@ -712,11 +611,11 @@ async fn redis_restart_mid_traffic() {
         let mut env = LabEnv::start("restart", LIMIT, auth, None);
         let (url, ep) = (env.url(), env.label());
         let mut live = Live::new();
-        live.add(&url);
-        live.seeded(1).await;
+        let source = follow(&mut live, &url);
+        live.seeded(source).await;
 
         let mut before = vec![env.coturn.uclient("before", &["-n", "20", "-l", "100"], 60)];
-        live.while_running(&mut before, 60.0).await;
+        while_running(&mut live, &mut before, 60.0).await;
         live.pump(2.5).await;
 
         // 4000 messages every 2 ms (~8 s): a traffic report every 4096 packets (~2 s).
@@ -752,12 +651,11 @@ async fn redis_restart_mid_traffic() {
             live.states.last().map(|(_, s)| s.clone()),
             Some(ConnectionState::Connected)
         );
-        live.while_running(std::slice::from_mut(&mut across), 60.0)
-            .await;
+        while_running(&mut live, std::slice::from_mut(&mut across), 60.0).await;
         live.pump(2.5).await;
 
         let mut after = vec![env.coturn.uclient("after", &["-n", "20", "-l", "100"], 60)];
-        live.while_running(&mut after, 60.0).await;
+        while_running(&mut live, &mut after, 60.0).await;
         live.pump(2.5).await;
 
         let s = live.snapshot();
@@ -830,16 +728,17 @@ async fn two_servers_one_turntop() {
         let mut a = LabEnv::start("two-a", LIMIT, auth.clone(), None);
         let mut b = LabEnv::start("two-b", LIMIT, auth, None);
         let mut live = Live::new();
-        live.add(&a.url());
-        live.add(&b.url());
-        live.seeded(2).await;
+        let ep_a = follow(&mut live, &a.url());
+        let ep_b = follow(&mut live, &b.url());
+        live.seeded(ep_a).await;
+        live.seeded(ep_b).await;
         let mut clients = vec![
             a.coturn.uclient("alice", &["-n", "20", "-l", "100"], 60),
             b.coturn.uclient("alice", &["-n", "20", "-l", "100"], 60),
         ];
         // Left running on b: live TCP allocations.
         let _hang = b.coturn.uclient("bob", &["-t", "-h", "-n", "20"], 90);
-        live.while_running(&mut clients, 60.0).await;
+        while_running(&mut live, &mut clients, 60.0).await;
         live.pump(2.5).await;
 
         let s = live.snapshot();

@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::redis::RedisServer;
+use common::snapshot::comparable;
 use turntop::capture;
 use turntop::output::Snapshot;
 
@@ -82,55 +83,6 @@ fn sigterm(child: &Child) {
     // SAFETY: kill(2) on the PID of a child we started and have not reaped.
     let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     assert_eq!(rc, 0, "kill -TERM");
-}
-
-/// The time-independent part of a snapshot (the endpoint label differs: host:port vs file).
-fn comparable(s: &Snapshot) -> Vec<String> {
-    let mut out: Vec<String> = s
-        .allocations
-        .iter()
-        .map(|a| {
-            format!(
-                "{:?} {:?} {} {:?} client={:?} peer={:?} total={:?} {:?} {:?} {:?} seeded={}",
-                a.realm,
-                a.user,
-                a.id,
-                a.state,
-                a.client,
-                a.peer,
-                a.total,
-                a.transport,
-                a.remote,
-                a.lifetime_s,
-                a.seeded
-            )
-        })
-        .collect();
-    out.extend(s.users.iter().map(|u| {
-        format!(
-            "user {:?} {:?} {} {} {} {:?} {:?}",
-            u.realm,
-            u.user,
-            u.allocations_live,
-            u.allocations_expired,
-            u.allocations_ended,
-            u.client,
-            u.peer
-        )
-    }));
-    out.extend(s.realms.iter().map(|r| {
-        format!(
-            "realm {:?} {} {} {} {} {:?} {:?}",
-            r.realm,
-            r.users,
-            r.allocations_live,
-            r.allocations_expired,
-            r.allocations_ended,
-            r.client,
-            r.peer
-        )
-    }));
-    out
 }
 
 const SEEDED_KEY: &str = "turn/realm/seed.example/user/sam/allocation/002000000000000001/status";

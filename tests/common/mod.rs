@@ -2,5 +2,7 @@
 #![allow(dead_code)]
 
 pub mod coturn;
+pub mod live;
 pub mod redis;
+pub mod snapshot;
 pub mod tmux;
