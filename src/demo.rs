@@ -1292,12 +1292,19 @@ pub async fn run_from(
     tx: mpsc::UnboundedSender<SourceEvent>,
 ) {
     let mut demo = Demo::new(config, start);
-    let origin = tokio::time::Instant::now();
     for m in demo.prewarm() {
         if tx.send(m.into_event(endpoint)).is_err() {
             return;
         }
     }
+    follow(demo, endpoint, tx).await;
+}
+
+/// Publish every message of an already warmed-up demo when it is due, endlessly, with simulated
+/// time advancing with tokio's clock from the demo's start. Stops when the receiver is gone.
+pub async fn follow(mut demo: Demo, endpoint: EndpointId, tx: mpsc::UnboundedSender<SourceEvent>) {
+    let start = demo.start();
+    let origin = tokio::time::Instant::now();
     while let Some(next) = demo.next_due() {
         let due = origin + Duration::from_secs_f64((next - start).max(0.0));
         tokio::time::sleep_until(due).await;

@@ -122,17 +122,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let mut model = Model::new(model_config);
             let endpoint = model.add_endpoint("demo");
             let demo_config = turntop::demo::DemoConfig::with_seed(cli.demo_seed);
-            if cli.once {
-                let now = turntop::source::redis::now();
-                let mut demo = turntop::demo::Demo::new(demo_config, now);
-                for m in demo.prewarm() {
-                    model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
-                }
-                model.evict(now);
-                return print_once(&cli, &config, &model, now);
+            let app = if cli.once {
+                None
+            } else {
+                let app = build_app(&cli, &config)?;
+                tui::check_terminal().map_err(usage)?;
+                Some(app)
+            };
+            // The warm-up history goes straight into the model: it is history, and through the
+            // source queue it would show as a burst of thousands of events a second.
+            let now = turntop::source::redis::now();
+            let mut demo = turntop::demo::Demo::new(demo_config, now);
+            for m in demo.prewarm() {
+                model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
             }
-            let app = build_app(&cli, &config)?;
-            tui::check_terminal().map_err(usage)?;
+            model.evict(now);
+            let Some(app) = app else {
+                return print_once(&cli, &config, &model, now);
+            };
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             run_tui(
                 app,
@@ -143,7 +150,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 theme(&cli, &config),
                 || tui::Clock::Wall,
                 async move {
-                    turntop::demo::run(demo_config, endpoint, tx).await;
+                    turntop::demo::follow(demo, endpoint, tx).await;
                 },
             )
         }
