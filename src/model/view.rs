@@ -282,7 +282,7 @@ impl<'a> TotalsBuilder<'a> {
     }
 
     pub fn finish(self) -> Totals {
-        let mut realms = std::collections::HashSet::new();
+        let mut realms = SlotSet::default();
         let mut users = 0;
         for (slot, seen) in self.users.iter().enumerate() {
             if *seen && let Some(u) = self.model.user(slot as u32) {
@@ -293,8 +293,36 @@ impl<'a> TotalsBuilder<'a> {
         Totals {
             agg: self.agg,
             users,
-            realms: realms.len() as u32,
+            realms: realms.len(),
         }
+    }
+}
+
+/// Distinct slots (of realms, users), counted without hashing: slots are small and dense.
+#[derive(Default)]
+pub struct SlotSet {
+    seen: Vec<bool>,
+    len: u32,
+}
+
+impl SlotSet {
+    pub fn insert(&mut self, slot: u32) {
+        let i = slot as usize;
+        if i >= self.seen.len() {
+            self.seen.resize(i + 1, false);
+        }
+        if !self.seen[i] {
+            self.seen[i] = true;
+            self.len += 1;
+        }
+    }
+
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 }
 

@@ -21,7 +21,7 @@ use super::{
     allocation_number, allocation_text, sorts_as_text,
 };
 use crate::filter::Filter;
-use crate::model::view::{Totals, TotalsBuilder};
+use crate::model::view::{SlotSet, Totals, TotalsBuilder};
 use crate::model::{Hot, Model, State, Time};
 
 /// The rows of one table at one instant.
@@ -303,7 +303,7 @@ fn built_rows<'a>(
     // header's totals are their sums, no second pass needed.
     let totals = (scope == Scope::All && filter.is_empty()).then(|| {
         let mut t = Totals::default();
-        let mut realms = std::collections::HashSet::new();
+        let mut realms = SlotSet::default();
         for r in &rows {
             match r {
                 Row::User(u) => {
@@ -319,7 +319,7 @@ fn built_rows<'a>(
                 Row::Allocation(_) => {}
             }
         }
-        t.realms = realms.len() as u32;
+        t.realms = realms.len();
         t
     });
     if !filter.is_empty() {
