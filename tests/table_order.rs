@@ -238,6 +238,60 @@ fn check_model(m: &Model, now: f64) {
     }
 }
 
+/// Drill-down: a realm's users and a user's allocations are the unscoped rows of that realm
+/// or user, in the same order.
+fn check_scopes(m: &Model, now: f64) {
+    let ctx = Ctx {
+        model: m,
+        now,
+        units: RateUnits::Bytes,
+    };
+    let none = Filter::default();
+    for (kind, col) in [
+        (TableKind::Users, Col::Rate),
+        (TableKind::Users, Col::User),
+        (TableKind::Allocations, Col::Rate),
+        (TableKind::Allocations, Col::Remote),
+    ] {
+        let sort = Sort {
+            col,
+            descending: true,
+        };
+        let all = table::rows(kind, Scope::All, &none, sort, &ctx);
+        let scopes: Vec<Scope> = match kind {
+            TableKind::Users => m.realms().map(|(slot, _)| Scope::Realm(slot)).collect(),
+            _ => m
+                .users()
+                .map(|(slot, _)| Scope::User(slot))
+                .take(40)
+                .collect(),
+        };
+        assert!(!scopes.is_empty());
+        for scope in scopes {
+            let want: Vec<RowKey> = all
+                .iter()
+                .filter(|r| match (r, scope) {
+                    (Row::User(u), Scope::Realm(realm)) => u.realm_slot == realm,
+                    (Row::Allocation(a), Scope::User(user)) => a.user_slot == user,
+                    _ => false,
+                })
+                .map(Row::key)
+                .collect();
+            let got: Vec<RowKey> = table::rows(kind, scope, &none, sort, &ctx)
+                .iter()
+                .map(Row::key)
+                .collect();
+            assert_eq!(got, want, "{kind:?} {scope:?} by {col:?}");
+        }
+    }
+}
+
+#[test]
+fn drill_down_scopes_keep_the_rows_and_order_of_their_realm_or_user() {
+    let (m, now) = demo_model(300.0);
+    check_scopes(&m, now);
+}
+
 #[test]
 fn demo_orders_and_filters_as_documented() {
     let (m, now) = demo_model(300.0);

@@ -152,6 +152,16 @@ impl Model {
     /// One row per user that has at least one allocation: one pass over the allocations,
     /// grouped by user slot (no hashing).
     pub fn user_rows(&self, now: Time) -> Vec<UserRow<'_>> {
+        self.user_aggregates(now)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(slot, agg)| self.user_row(slot as u32, agg?))
+            .collect()
+    }
+
+    /// Each user slot's aggregate (`None`: no user there, or no allocation): one pass over the
+    /// allocations' hot copy.
+    pub fn user_aggregates(&self, now: Time) -> Vec<Option<Aggregate>> {
         let mut aggs: Vec<Option<Aggregate>> = vec![None; self.user_slots()];
         for (_, h) in self.hot_slots() {
             if let Some(state) = h.state(now)
@@ -161,28 +171,52 @@ impl Model {
                     .add(h, state, now);
             }
         }
-        aggs.into_iter()
-            .enumerate()
-            .filter_map(|(slot, agg)| {
-                let agg = agg?;
-                let user = self.user(slot as u32)?;
-                let realm = self.realm_of_user(user);
-                Some(UserRow {
-                    slot: slot as u32,
-                    realm_slot: self.user_realm_slot(user),
-                    realm: realm.name.as_deref(),
-                    realm_display: &realm.display,
-                    user: &user.name,
-                    user_display: &user.display,
-                    agg,
-                })
-            })
-            .collect()
+        aggs
+    }
+
+    pub fn user_row(&self, slot: u32, agg: Aggregate) -> Option<UserRow<'_>> {
+        let user = self.user(slot)?;
+        let realm = self.realm_of_user(user);
+        Some(UserRow {
+            slot,
+            realm_slot: self.user_realm_slot(user),
+            realm: realm.name.as_deref(),
+            realm_display: &realm.display,
+            user: &user.name,
+            user_display: &user.display,
+            agg,
+        })
     }
 
     /// One row per realm, from the user rows.
     pub fn realm_rows(&self, now: Time) -> Vec<RealmRow<'_>> {
-        realm_rows_from(&self.user_rows(now))
+        let mut rows: Vec<RealmRow<'_>> = Vec::new();
+        // Realm slot -> its row: rows in the order their first user comes.
+        let mut row_of: Vec<Option<usize>> = Vec::new();
+        for (slot, agg) in self.user_aggregates(now).iter().enumerate() {
+            let (Some(agg), Some(user)) = (agg, self.user(slot as u32)) else {
+                continue;
+            };
+            let realm_slot = self.user_realm_slot(user);
+            let r = realm_slot as usize;
+            if r >= row_of.len() {
+                row_of.resize(r + 1, None);
+            }
+            let i = *row_of[r].get_or_insert_with(|| {
+                let realm = self.realm_of_user(user);
+                rows.push(RealmRow {
+                    slot: realm_slot,
+                    realm: realm.name.as_deref(),
+                    realm_display: &realm.display,
+                    users: 0,
+                    agg: Aggregate::default(),
+                });
+                rows.len() - 1
+            });
+            rows[i].users += 1;
+            rows[i].agg.merge(agg);
+        }
+        rows
     }
 
     /// What the header shows, in one light pass over the allocations (no rows built).
@@ -328,24 +362,4 @@ impl SlotSet {
 
 fn bucket_ds(secs: f64) -> u32 {
     ((secs * 10.0).round() as u32).max(1)
-}
-
-fn realm_rows_from<'a>(users: &[UserRow<'a>]) -> Vec<RealmRow<'a>> {
-    let mut rows: Vec<RealmRow<'a>> = Vec::new();
-    let mut by_slot: rustc_hash::FxHashMap<u32, usize> = Default::default();
-    for u in users {
-        let i = *by_slot.entry(u.realm_slot).or_insert_with(|| {
-            rows.push(RealmRow {
-                slot: u.realm_slot,
-                realm: u.realm,
-                realm_display: u.realm_display,
-                users: 0,
-                agg: Aggregate::default(),
-            });
-            rows.len() - 1
-        });
-        rows[i].users += 1;
-        rows[i].agg.merge(&u.agg);
-    }
-    rows
 }

@@ -17,11 +17,11 @@ use std::ops::Range;
 
 use super::matcher::{AllocationFields, AllocationMatcher};
 use super::{
-    Col, Ctx, FilterView, Row, RowKey, Scope, Sort, TableKind, allocation_in_scope,
-    allocation_number, allocation_text, sorts_as_text,
+    Col, Ctx, FilterView, Row, RowKey, Scope, Sort, TableKind, aggregate_number,
+    allocation_in_scope, allocation_number, allocation_text, sorts_as_text,
 };
 use crate::filter::Filter;
-use crate::model::view::{SlotSet, Totals, TotalsBuilder};
+use crate::model::view::{Aggregate, SlotSet, Totals, TotalsBuilder};
 use crate::model::{Hot, Model, State, Time};
 
 /// The rows of one table at one instant.
@@ -39,7 +39,13 @@ enum Source<'a> {
     /// Allocations are not materialized: an entry's index is a slab slot, and a row is built
     /// when it is drawn.
     Allocations { model: &'a Model, now: Time },
-    /// Users and realms are few and built whole: an entry's index is a position in this list.
+    /// Users (20k) are not materialized either: an entry's index is a user slot, and its row
+    /// is built from its aggregate when it is drawn.
+    Users {
+        model: &'a Model,
+        aggs: Vec<Option<Aggregate>>,
+    },
+    /// Realms are few and built whole: an entry's index is a position in this list.
     Built(Vec<Row<'a>>),
 }
 
@@ -139,6 +145,10 @@ impl<'a> TableRows<'a> {
                 let a = model.allocation_at(index)?;
                 model.allocation_row(a, *now).map(Row::Allocation)
             }
+            Source::Users { model, aggs } => {
+                let agg = aggs.get(index as usize)?.clone()?;
+                model.user_row(index, agg).map(Row::User)
+            }
             Source::Built(rows) => rows.get(index as usize).cloned(),
         }
     }
@@ -150,8 +160,12 @@ impl<'a> TableRows<'a> {
                 model.allocation_at(slot).filter(|a| a.id.0 == id)?;
                 slot
             }
+            (Source::Users { aggs, .. }, RowKey::User(slot)) => {
+                aggs.get(slot as usize)?.as_ref()?;
+                slot
+            }
             (Source::Built(rows), key) => rows.iter().position(|r| r.key() == key)? as u32,
-            (Source::Allocations { .. }, _) => return None,
+            (Source::Allocations { .. } | Source::Users { .. }, _) => return None,
         };
         let wanted = tie(index, self.descending);
         let entry = *self.entries.iter().find(|e| e.1 == wanted)?;
@@ -207,7 +221,8 @@ pub fn sorted_rows<'a>(
 ) -> TableRows<'a> {
     match kind {
         TableKind::Allocations => allocation_rows(ctx.model, ctx.now, scope, filter, sort),
-        TableKind::Users | TableKind::Realms => built_rows(kind, scope, filter, sort, ctx),
+        TableKind::Users => user_rows(scope, filter, sort, ctx),
+        TableKind::Realms => realm_rows(filter, sort, ctx),
     }
 }
 
@@ -277,49 +292,98 @@ fn allocation_rows<'a>(
     }
 }
 
-fn built_rows<'a>(
-    kind: TableKind,
-    scope: Scope,
-    filter: &Filter,
-    sort: Sort,
-    ctx: &Ctx<'a>,
-) -> TableRows<'a> {
-    let model = ctx.model;
-    let now = ctx.now;
-    let mut rows: Vec<Row<'a>> = match kind {
-        TableKind::Users => model
-            .user_rows(now)
-            .into_iter()
-            .filter(|u| match scope {
-                Scope::Realm(realm) => u.realm_slot == realm,
-                Scope::User(user) => u.slot == user,
-                Scope::All => true,
-            })
-            .map(Row::User)
-            .collect(),
-        _ => model.realm_rows(now).into_iter().map(Row::Realm).collect(),
-    };
-    // Unscoped and unfiltered, the user (or realm) rows are every aggregate there is: the
-    // header's totals are their sums, no second pass needed.
+/// One pass over the allocations for the users' aggregates; rows are built only for the filter
+/// (when there is one) and for the window drawn.
+fn user_rows<'a>(scope: Scope, filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> TableRows<'a> {
+    let (model, now) = (ctx.model, ctx.now);
+    let desc = sort.descending;
+    let aggs = model.user_aggregates(now);
+    // Unscoped and unfiltered, the users are every aggregate there is: the header's totals are
+    // their sums, no second pass needed.
     let totals = (scope == Scope::All && filter.is_empty()).then(|| {
         let mut t = Totals::default();
         let mut realms = SlotSet::default();
-        for r in &rows {
-            match r {
-                Row::User(u) => {
-                    t.agg.merge(&u.agg);
-                    t.users += 1;
-                    realms.insert(u.realm_slot);
-                }
-                Row::Realm(g) => {
-                    t.agg.merge(&g.agg);
-                    t.users += g.users;
-                    realms.insert(g.slot);
-                }
-                Row::Allocation(_) => {}
+        for (slot, agg) in aggs.iter().enumerate() {
+            if let Some(agg) = agg
+                && let Some(u) = model.user(slot as u32)
+            {
+                t.agg.merge(agg);
+                t.users += 1;
+                realms.insert(model.user_realm_slot(u));
             }
         }
         t.realms = realms.len();
+        t
+    });
+    let by_text = sorts_as_text(sort.col);
+    let mut texts: Vec<Option<Cow<'a, str>>> = Vec::new();
+    let mut entries: Vec<(u64, u32)> = Vec::new();
+    for (slot, agg) in aggs.iter().enumerate() {
+        let slot = slot as u32;
+        let (Some(agg), Some(user)) = (agg, model.user(slot)) else {
+            continue;
+        };
+        let in_scope = match scope {
+            Scope::Realm(realm) => model.user_realm_slot(user) == realm,
+            Scope::User(u) => slot == u,
+            Scope::All => true,
+        };
+        if !in_scope {
+            continue;
+        }
+        if !filter.is_empty() {
+            let Some(row) = model.user_row(slot, agg.clone()).map(Row::User) else {
+                continue;
+            };
+            if !filter.matches(&FilterView { row: &row, ctx }) {
+                continue;
+            }
+        }
+        let key = if by_text {
+            // The texts a user row shows (`Row::text`): its name and its realm's.
+            let text = match sort.col {
+                Col::User => Some(Cow::Borrowed(&*user.display)),
+                Col::Realm => Some(Cow::Borrowed(&*model.realm_of_user(user).display)),
+                _ => None,
+            };
+            if texts.len() <= slot as usize {
+                texts.resize(slot as usize + 1, None);
+            }
+            texts[slot as usize] = text;
+            u64::from(slot)
+        } else {
+            number_key(aggregate_number(agg, None, sort.col, now), desc)
+        };
+        entries.push((key, tie(slot, desc)));
+    }
+    if by_text {
+        let ranks = text_ranks(texts.into_iter());
+        for e in &mut entries {
+            e.0 = rank_key(ranks.get(e.0 as usize).copied().flatten(), desc);
+        }
+    }
+    TableRows {
+        source: Source::Users { model, aggs },
+        entries,
+        descending: desc,
+        totals,
+    }
+}
+
+/// Realms are few (a row each, built whole); drill-down never scopes them.
+fn realm_rows<'a>(filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> TableRows<'a> {
+    let (model, now) = (ctx.model, ctx.now);
+    let mut rows: Vec<Row<'a>> = model.realm_rows(now).into_iter().map(Row::Realm).collect();
+    // Unfiltered, the realms are every aggregate there is: the header's totals are their sums.
+    let totals = filter.is_empty().then(|| {
+        let mut t = Totals::default();
+        for r in &rows {
+            if let Row::Realm(g) = r {
+                t.agg.merge(&g.agg);
+                t.users += g.users;
+                t.realms += 1;
+            }
+        }
         t
     });
     if !filter.is_empty() {
