@@ -771,30 +771,27 @@ impl Model {
 
     /// Copy an allocation slot's hot fields after a change (a free slot gets the empty entry).
     fn sync_hot(&mut self, slot: u32) {
-        let i = slot as usize;
-        let hot = self
-            .allocations
-            .get(i)
-            .and_then(Option::as_ref)
-            .map_or(hot::EMPTY, Hot::of);
-        if i >= self.hot.len() {
-            self.hot.resize(i + 1, hot::EMPTY);
-            self.search.resize(i + 1, search::EMPTY);
-        }
-        self.hot[i] = hot;
+        let hot = self.allocation_at(slot).map_or(hot::EMPTY, Hot::of);
+        self.grow_copies(slot);
+        self.hot[slot as usize] = hot;
     }
 
     /// Rewrite a slot's search text: when the slot is taken or freed, or its address changes
     /// (the id never does).
     fn sync_search(&mut self, slot: u32) {
-        let i = slot as usize;
         let search = self
-            .allocations
-            .get(i)
-            .and_then(Option::as_ref)
+            .allocation_at(slot)
             .map_or(search::EMPTY, SearchText::of);
-        if let Some(entry) = self.search.get_mut(i) {
-            *entry = search;
+        self.grow_copies(slot);
+        self.search[slot as usize] = search;
+    }
+
+    /// Make room in both copies for `slot` (they always have the same length).
+    fn grow_copies(&mut self, slot: u32) {
+        let len = slot as usize + 1;
+        if len > self.hot.len() {
+            self.hot.resize(len, hot::EMPTY);
+            self.search.resize(len, search::EMPTY);
         }
     }
 
@@ -809,7 +806,7 @@ impl Model {
             ));
         }
         for (i, (h, s)) in self.hot.iter().zip(&self.search).enumerate() {
-            let a = self.allocations.get(i).and_then(Option::as_ref);
+            let a = self.allocation_at(i as u32);
             let want = a.map_or(hot::EMPTY, Hot::of);
             if !h.same_as(&want) {
                 return Err(format!("slot {i}: hot {h:?}, allocation says {want:?}"));
@@ -1167,15 +1164,6 @@ impl Model {
             .filter(|a| a.phase != Phase::NoStatus)
     }
 
-    /// Allocations with their slab slots (a slot is stable for as long as the allocation lives).
-    pub fn allocation_slots(&self) -> impl Iterator<Item = (u32, &Allocation)> {
-        self.allocations.iter().enumerate().filter_map(|(i, a)| {
-            a.as_ref()
-                .filter(|a| a.phase != Phase::NoStatus)
-                .map(|a| (i as u32, a))
-        })
-    }
-
     /// One past the highest allocation slot: an upper bound of how many allocations there are.
     pub fn allocation_slot_count(&self) -> usize {
         self.allocations.len()
@@ -1275,10 +1263,6 @@ impl Model {
 
     pub fn allocation_user_slot(&self, a: &Allocation) -> u32 {
         a.user
-    }
-
-    pub fn allocation_realm_slot(&self, a: &Allocation) -> u32 {
-        a.realm
     }
 
     /// Approximate heap + inline bytes the model holds: for the memory benchmark.
