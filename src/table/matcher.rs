@@ -41,21 +41,13 @@ impl<'a> AllocationFields<'a> {
             TextField::Realm => model
                 .user(self.hot.user)
                 .map(|u| Cow::Borrowed(model.realm_of_user(u).name.as_deref().unwrap_or(""))),
-            // Both the 18 digits and the short `thread.counter` form match.
-            TextField::Id => match self.search().and_then(SearchText::id) {
-                Some(text) => std::str::from_utf8(text).ok().map(Cow::Borrowed),
-                None => {
-                    let a = self.cold()?;
-                    Some(Cow::Owned(format!("{} {}", a.id, a.id.short())))
-                }
-            },
-            // Lower-cased there, which a case-insensitive test cannot tell.
-            TextField::Remote => match self.search().and_then(SearchText::remote) {
-                Some(text) => text
-                    .and_then(|t| std::str::from_utf8(t).ok())
-                    .map(Cow::Borrowed),
-                None => self.cold()?.remote.as_deref().map(Cow::Borrowed),
-            },
+            // Both the 18 digits and the short `thread.counter` form match. (The fast path,
+            // `Planned::own_match`, searches the same texts in the inline search copy.)
+            TextField::Id => {
+                let a = self.cold()?;
+                Some(Cow::Owned(format!("{} {}", a.id, a.id.short())))
+            }
+            TextField::Remote => self.cold()?.remote.as_deref().map(Cow::Borrowed),
             TextField::State => Some(Cow::Borrowed(state_word(self.state))),
             TextField::Transport => model.atom(self.hot.transport()).map(Cow::Borrowed),
             TextField::Endpoint => model
