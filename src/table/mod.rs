@@ -430,8 +430,9 @@ impl<'a> Row<'a> {
     pub fn text(&self, col: Col, ctx: &Ctx<'a>) -> Option<Cow<'a, str>> {
         Some(match (self, col) {
             (Row::Allocation(a), _) => return allocation_text(ctx.model, a.alloc, a.state, col),
-            (Row::User(u), Col::User) => Cow::Borrowed(u.user_display),
-            (Row::User(u), Col::Realm) => Cow::Borrowed(u.realm_display),
+            (Row::User(u), _) => {
+                return user_text(u.user_display, u.realm_display, col).map(Cow::Borrowed);
+            }
             (Row::Realm(r), Col::Realm) => Cow::Borrowed(r.realm_display),
             _ => return None,
         })
@@ -506,6 +507,15 @@ pub fn allocation_text<'a>(
         Col::State => Cow::Borrowed(state_word(state)),
         _ => return None,
     })
+}
+
+/// The text of a user row's text column: its name or its realm's.
+pub fn user_text<'a>(user_display: &'a str, realm_display: &'a str, col: Col) -> Option<&'a str> {
+    match col {
+        Col::User => Some(user_display),
+        Col::Realm => Some(realm_display),
+        _ => None,
+    }
 }
 
 /// A row as the filter sees it.

@@ -18,7 +18,7 @@ use std::ops::Range;
 use super::matcher::{AllocationFields, AllocationMatcher};
 use super::{
     Col, Ctx, FilterView, Row, RowKey, Scope, Sort, TableKind, aggregate_number,
-    allocation_in_scope, allocation_number, allocation_text, sorts_as_text,
+    allocation_in_scope, allocation_number, allocation_text, sorts_as_text, user_text,
 };
 use crate::filter::Filter;
 use crate::model::view::{Aggregate, SlotSet, Totals, TotalsBuilder};
@@ -112,6 +112,36 @@ fn text_ranks<'s>(texts: impl Iterator<Item = Option<Cow<'s, str>>>) -> Vec<Opti
         previous = Some(text);
     }
     ranks
+}
+
+/// Text sort keys, in two steps: during the pass a row's key is its text group (rows that
+/// necessarily show the same text share one) and each group keeps one row to read the text
+/// from; after the pass the groups are ranked by text and the keys become the ranks.
+#[derive(Default)]
+struct TextGroups {
+    row_of: Vec<Option<u32>>,
+}
+
+impl TextGroups {
+    fn key(&mut self, group: usize, row: u32) -> u64 {
+        if group >= self.row_of.len() {
+            self.row_of.resize(group + 1, None);
+        }
+        self.row_of[group].get_or_insert(row);
+        group as u64
+    }
+
+    fn rank<'s>(
+        self,
+        entries: &mut [(u64, u32)],
+        descending: bool,
+        text_of: impl Fn(u32) -> Option<Cow<'s, str>>,
+    ) {
+        let ranks = text_ranks(self.row_of.iter().map(|row| text_of((*row)?)));
+        for e in entries {
+            e.0 = rank_key(ranks.get(e.0 as usize).copied().flatten(), descending);
+        }
+    }
 }
 
 /// Allocations that necessarily show the same text in `col` (same user, same transport...):
@@ -239,9 +269,7 @@ fn allocation_rows<'a>(
     let mut matcher = (!filter.is_empty()).then(|| AllocationMatcher::new(filter, model));
     let mut totals = TotalsBuilder::new(model);
     let mut entries: Vec<(u64, u32)> = Vec::with_capacity(model.allocation_slot_count());
-    // For a text sort: the key is first a text group, and each group keeps one of its slots to
-    // read the text from.
-    let mut group_slot: Vec<Option<u32>> = Vec::new();
+    let mut groups = TextGroups::default();
     for (slot, h) in model.hot_slots() {
         let Some(state) = h.state(now) else { continue };
         totals.add(h, state, now);
@@ -260,12 +288,7 @@ fn allocation_rows<'a>(
             continue;
         }
         let key = if by_text {
-            let group = text_group(model, h, slot, state, sort.col);
-            if group >= group_slot.len() {
-                group_slot.resize(group + 1, None);
-            }
-            group_slot[group].get_or_insert(slot);
-            group as u64
+            groups.key(text_group(model, h, slot, state, sort.col), slot)
         } else {
             number_key(
                 allocation_number(h, || model.allocation_at(slot), state, sort.col, now),
@@ -275,14 +298,10 @@ fn allocation_rows<'a>(
         entries.push((key, tie(slot, desc)));
     }
     if by_text {
-        let texts = group_slot.iter().map(|slot| {
-            let a = model.allocation_at((*slot)?)?;
+        groups.rank(&mut entries, desc, |slot| {
+            let a = model.allocation_at(slot)?;
             allocation_text(model, a, a.state(now)?, sort.col)
         });
-        let ranks = text_ranks(texts);
-        for e in &mut entries {
-            e.0 = rank_key(ranks.get(e.0 as usize).copied().flatten(), desc);
-        }
     }
     TableRows {
         source: Source::Allocations { model, now },
@@ -316,7 +335,7 @@ fn user_rows<'a>(scope: Scope, filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> Ta
         t
     });
     let by_text = sorts_as_text(sort.col);
-    let mut texts: Vec<Option<Cow<'a, str>>> = Vec::new();
+    let mut groups = TextGroups::default();
     let mut entries: Vec<(u64, u32)> = Vec::new();
     for (slot, agg) in aggs.iter().enumerate() {
         let slot = slot as u32;
@@ -340,27 +359,17 @@ fn user_rows<'a>(scope: Scope, filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> Ta
             }
         }
         let key = if by_text {
-            // The texts a user row shows (`Row::text`): its name and its realm's.
-            let text = match sort.col {
-                Col::User => Some(Cow::Borrowed(&*user.display)),
-                Col::Realm => Some(Cow::Borrowed(&*model.realm_of_user(user).display)),
-                _ => None,
-            };
-            if texts.len() <= slot as usize {
-                texts.resize(slot as usize + 1, None);
-            }
-            texts[slot as usize] = text;
-            u64::from(slot)
+            groups.key(slot as usize, slot)
         } else {
             number_key(aggregate_number(agg, None, sort.col, now), desc)
         };
         entries.push((key, tie(slot, desc)));
     }
     if by_text {
-        let ranks = text_ranks(texts.into_iter());
-        for e in &mut entries {
-            e.0 = rank_key(ranks.get(e.0 as usize).copied().flatten(), desc);
-        }
+        groups.rank(&mut entries, desc, |slot| {
+            let u = model.user(slot)?;
+            user_text(&u.display, &model.realm_of_user(u).display, sort.col).map(Cow::Borrowed)
+        });
     }
     TableRows {
         source: Source::Users { model, aggs },
