@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::redis::RedisServer;
 use common::snapshot::comparable;
+use common::wait_child;
 use turntop::capture;
 use turntop::output::Snapshot;
 
@@ -32,21 +33,6 @@ fn spawn(dir: &Path, name: &str, args: &[&str]) -> Child {
         .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).unwrap())
         .spawn()
         .expect("turntop")
-}
-
-fn wait(child: &mut Child, secs: u64, what: &str) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not finish within {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn read(dir: &Path, name: &str) -> String {
@@ -140,11 +126,11 @@ fn a_recording_replays_to_the_state_of_the_live_run_it_recorded() {
             .ignore();
         pipe.query::<()>(&mut con).expect("PUBLISH");
 
-        let status = wait(&mut live, 30, "turntop --once");
+        let status = wait_child(&mut live, 30, "turntop --once");
         assert!(status.success(), "live: {}", read(dir.path(), "live.err"));
         // Everything published has been delivered to both subscribers by now.
         sigterm(&rec);
-        let status = wait(&mut rec, 10, "turntop record after SIGTERM");
+        let status = wait_child(&mut rec, 10, "turntop record after SIGTERM");
         assert_eq!(status.code(), Some(0), "{}", read(dir.path(), "record.err"));
 
         // The file is complete: header, key snapshot, every message in order, verbatim.
@@ -188,7 +174,7 @@ fn a_recording_replays_to_the_state_of_the_live_run_it_recorded() {
                 "100000",
             ],
         );
-        assert!(wait(&mut replay, 30, "replay --once").success());
+        assert!(wait_child(&mut replay, 30, "replay --once").success());
         let live: Snapshot =
             serde_json::from_str(&read(dir.path(), "live.out")).expect("live JSON");
         let replayed: Snapshot =
@@ -221,7 +207,7 @@ fn record_stops_after_its_duration_and_fails_clearly_without_redis() {
             "1",
         ],
     );
-    let status = wait(&mut rec, 15, "record --duration 1");
+    let status = wait_child(&mut rec, 15, "record --duration 1");
     assert_eq!(status.code(), Some(0), "{}", read(dir.path(), "record.err"));
     assert!(started.elapsed() >= Duration::from_secs(1));
     let text = read(dir.path(), "short.txt");
@@ -238,7 +224,7 @@ fn record_stops_after_its_duration_and_fails_clearly_without_redis() {
         "fail",
         &["record", "--redis", &url, "-o", file.to_str().unwrap()],
     );
-    let status = wait(&mut rec, 15, "record without redis");
+    let status = wait_child(&mut rec, 15, "record without redis");
     assert_eq!(status.code(), Some(1));
     let err = read(dir.path(), "fail.err");
     assert!(

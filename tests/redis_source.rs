@@ -544,18 +544,7 @@ fn turntop(args: &[&str], env: &[(&str, &str)]) -> Run {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("turntop");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("turntop {args:?} did not finish within 30 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = common::wait_child(&mut child, 30, &format!("turntop {args:?}"));
     Run {
         code: status.code(),
         stdout: std::fs::read_to_string(dir.path().join("out")).unwrap_or_default(),
