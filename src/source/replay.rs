@@ -230,19 +230,22 @@ mod tests {
         assert_eq!(Speed::Factor(2.0).delay(3.0), Duration::from_millis(1500));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn keeps_the_captured_schedule() {
-        let rec = |epoch: f64| Record {
+    fn record_at(epoch: f64) -> Record {
+        Record {
             t_rel: 0.0,
             epoch,
             pattern: "turn/*".into(),
             channel: "c".into(),
             message: b"m".to_vec(),
-        };
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keeps_the_captured_schedule() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let start = tokio::time::Instant::now();
         tokio::spawn(run(
-            vec![rec(100.0), rec(104.0)],
+            vec![record_at(100.0), record_at(104.0)],
             EndpointId(0),
             Speed::Factor(2.0),
             tx,
@@ -277,17 +280,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn pauses_steps_and_resumes() {
-        let rec = |epoch: f64| Record {
-            t_rel: 0.0,
-            epoch,
-            pattern: "turn/*".into(),
-            channel: "c".into(),
-            message: b"m".to_vec(),
-        };
         let (tx, mut rx) = mpsc::unbounded_channel();
         let (control, control_rx) = watch::channel(Control::default());
         let start = Instant::now();
-        let records = [100.0, 101.0, 102.0, 110.0, 111.0].map(rec).to_vec();
+        let records = [100.0, 101.0, 102.0, 110.0, 111.0].map(record_at).to_vec();
         tokio::spawn(run_controlled(
             records,
             EndpointId(0),
