@@ -217,6 +217,23 @@ impl KeyMap {
             .unwrap_or_else(|| "-".into())
     }
 
+    /// The key to show beside a list for moving in it: an arrow key when one is bound to the
+    /// command (it reads best there), else the first key.
+    pub fn arrow_or_first_key(&self, cmd: Command) -> String {
+        let arrow = self.order.iter().find(|((code, mods), c)| {
+            *c == cmd
+                && mods.is_empty()
+                && matches!(
+                    code,
+                    KeyCode::Up | KeyCode::Down | KeyCode::Left | KeyCode::Right
+                )
+        });
+        match arrow {
+            Some(((code, mods), _)) => key_name(*code, *mods),
+            None => self.key_for(cmd),
+        }
+    }
+
     pub fn keys_for(&self, cmd: Command) -> Vec<String> {
         self.order
             .iter()

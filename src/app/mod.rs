@@ -3,6 +3,8 @@
 //! update the state; the event loop acts on the [`Action`]s they return (quit, freeze, suspend).
 
 mod keys;
+mod scroll;
+mod sort_menu;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
@@ -10,6 +12,8 @@ use crate::filter::Filter;
 use crate::format::RateUnits;
 use crate::table::{self, Col, RowKey, Scope, Sort, TableKind};
 pub use keys::{Command, KeyMap, parse_key};
+pub use scroll::Scroll;
+pub use sort_menu::{SortMenu, SortMenuStep};
 
 /// History windows `+`/`-` step through, in seconds.
 pub const ZOOM_LEVELS: [f64; 6] = [30.0, 60.0, 120.0, 300.0, 600.0, 1800.0];
@@ -38,8 +42,6 @@ pub struct Level {
     /// Rows in the last frame, and how many fit on screen.
     pub len: usize,
     pub page: usize,
-    /// A breadcrumb for drilled levels (`realm lab.example`, `user alice`).
-    pub label: Option<String>,
     /// Row identities around the rows on screen in the last frame (`keys[0]` is row
     /// `keys_from`), so a key pressed before the next frame (j then Enter, typed fast) acts on
     /// the row it moved to. Further moves select by index until the next frame.
@@ -55,7 +57,7 @@ impl Level {
             .copied()
     }
 
-    fn new(screen: Screen, label: Option<String>) -> Self {
+    fn new(screen: Screen) -> Self {
         Level {
             screen,
             selected: 0,
@@ -63,7 +65,6 @@ impl Level {
             offset: 0,
             len: 0,
             page: 10,
-            label,
             keys: Vec::new(),
             keys_from: 0,
         }
@@ -78,9 +79,7 @@ pub enum Mode {
         input: String,
     },
     /// Choosing the sort column from a list.
-    SortMenu {
-        index: usize,
-    },
+    SortMenu(SortMenu),
     Help,
 }
 
@@ -98,26 +97,6 @@ pub enum Action {
     Step,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pause_and_step_act_on_replays_only() {
-        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-        let mut app = App::new(TableKind::Allocations);
-        assert_eq!(app.on_key(key('p')), Action::None);
-        assert_eq!(app.on_key(key('n')), Action::None);
-        app.replay = true;
-        assert_eq!(app.on_key(key('p')), Action::Pause(true));
-        assert_eq!(app.on_key(key('p')), Action::Pause(false));
-        assert!(!app.paused);
-        assert_eq!(app.on_key(key('n')), Action::Step);
-        assert!(app.paused, "a step pauses");
-        assert_eq!(app.on_key(key('p')), Action::Pause(false));
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct App {
     pub stack: Vec<Level>,
@@ -133,7 +112,7 @@ pub struct App {
     /// Columns the user configured per table (`None` = all, by priority).
     pub columns: [Option<Vec<Col>>; 3],
     /// Detail screen: scroll of the event log.
-    pub detail_scroll: usize,
+    pub detail_scroll: Scroll,
     /// Showing a replay: pause and step apply (and the hints and help show them).
     pub replay: bool,
     /// The replay is paused.
@@ -143,13 +122,10 @@ pub struct App {
 impl App {
     pub fn new(view: TableKind) -> Self {
         App {
-            stack: vec![Level::new(
-                Screen::Table {
-                    kind: view,
-                    scope: Scope::All,
-                },
-                None,
-            )],
+            stack: vec![Level::new(Screen::Table {
+                kind: view,
+                scope: Scope::All,
+            })],
             sorts: [
                 Sort {
                     col: Col::Rate,
@@ -173,7 +149,7 @@ impl App {
             keys: KeyMap::default(),
             mouse: false,
             columns: [None, None, None],
-            detail_scroll: 0,
+            detail_scroll: Scroll::default(),
             replay: false,
             paused: false,
         }
@@ -297,27 +273,16 @@ impl App {
                 }
                 return Action::None;
             }
-            Mode::SortMenu { .. } => {
-                let kind = self.current_table_kind();
-                let cols = self.table_columns(kind);
-                let Mode::SortMenu { index } = &mut self.mode else {
-                    return Action::None;
+            Mode::SortMenu(menu) => {
+                let step = match self.keys.command(&key) {
+                    Some(cmd) => menu.on(cmd),
+                    None => SortMenuStep::Open,
                 };
-                match key.code {
-                    KeyCode::Up | KeyCode::Char('k') => *index = index.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        *index = (*index + 1).min(cols.len().saturating_sub(1))
-                    }
-                    KeyCode::Enter => {
-                        if let Some(spec) = cols.get(*index) {
-                            self.set_sort_column(kind, spec.col);
-                        }
-                        self.mode = Mode::Normal;
-                    }
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('o') => {
-                        self.mode = Mode::Normal
-                    }
-                    _ => {}
+                if let SortMenuStep::Chosen(col) = step {
+                    self.set_sort_column(self.current_table_kind(), col);
+                }
+                if step != SortMenuStep::Open {
+                    self.mode = Mode::Normal;
                 }
                 return Action::None;
             }
@@ -391,8 +356,8 @@ impl App {
         match cmd {
             Command::Quit => return Action::Quit,
             Command::Help => self.mode = Mode::Help,
-            Command::Up if in_detail => self.detail_scroll = self.detail_scroll.saturating_sub(1),
-            Command::Down if in_detail => self.detail_scroll += 1,
+            Command::Up if in_detail => self.detail_scroll.up(),
+            Command::Down if in_detail => self.detail_scroll.down(),
             Command::Up => self.move_selection(selected - 1),
             Command::Down => self.move_selection(selected + 1),
             Command::PageUp => self.move_selection(selected - page),
@@ -405,7 +370,7 @@ impl App {
             Command::Back => {
                 if self.stack.len() > 1 {
                     self.stack.pop();
-                    self.detail_scroll = 0;
+                    self.detail_scroll.reset();
                 }
             }
             Command::NextView | Command::PrevView => {
@@ -430,12 +395,8 @@ impl App {
             }
             Command::SortMenu => {
                 let kind = self.current_table_kind();
-                let index = self
-                    .table_columns(kind)
-                    .iter()
-                    .position(|c| c.col == self.sort(kind).col)
-                    .unwrap_or(0);
-                self.mode = Mode::SortMenu { index };
+                let columns = self.table_columns(kind).iter().map(|c| c.col).collect();
+                self.mode = Mode::SortMenu(SortMenu::new(columns, self.sort(kind).col));
             }
             Command::Freeze => {
                 self.frozen = !self.frozen;
@@ -467,14 +428,11 @@ impl App {
         if self.stack.len() == 1 && self.top_kind() == kind {
             return;
         }
-        self.stack = vec![Level::new(
-            Screen::Table {
-                kind,
-                scope: Scope::All,
-            },
-            None,
-        )];
-        self.detail_scroll = 0;
+        self.stack = vec![Level::new(Screen::Table {
+            kind,
+            scope: Scope::All,
+        })];
+        self.detail_scroll.reset();
     }
 
     /// Realm -> its users -> a user's allocations -> one allocation.
@@ -496,13 +454,8 @@ impl App {
         if matches!(self.screen(), Screen::Detail { .. }) {
             return;
         }
-        self.detail_scroll = 0;
-        self.stack.push(Level::new(next, None));
-    }
-
-    /// Set the breadcrumb of the current level (the loop knows the names).
-    pub fn set_label(&mut self, label: String) {
-        self.level_mut().label = Some(label);
+        self.detail_scroll.reset();
+        self.stack.push(Level::new(next));
     }
 
     /// Mouse (only with --mouse): wheel scrolls, a click selects a row or sorts by a header.
@@ -534,5 +487,25 @@ impl App {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pause_and_step_act_on_replays_only() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let mut app = App::new(TableKind::Allocations);
+        assert_eq!(app.on_key(key('p')), Action::None);
+        assert_eq!(app.on_key(key('n')), Action::None);
+        app.replay = true;
+        assert_eq!(app.on_key(key('p')), Action::Pause(true));
+        assert_eq!(app.on_key(key('p')), Action::Pause(false));
+        assert!(!app.paused);
+        assert_eq!(app.on_key(key('n')), Action::Step);
+        assert!(app.paused, "a step pauses");
+        assert_eq!(app.on_key(key('p')), Action::Pause(false));
     }
 }

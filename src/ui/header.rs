@@ -2,15 +2,17 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
+use super::theme::Badge;
 use crate::app::App;
+use crate::coturn::Leg;
+use crate::format::RateUnits;
 use crate::format::{self, utc};
 use crate::model::view::Totals;
-use crate::model::{ConnectionState, Time};
+use crate::model::{ConnectionState, Endpoint, Model, Rate, Time};
 use crate::table::Ctx;
 
 /// Where the data comes from, as the header says it.
@@ -36,6 +38,7 @@ pub struct HeaderInfo {
     pub endpoint_events_per_sec: Vec<f64>,
 }
 
+/// How one endpoint's connection is doing.
 fn connection_span<'a>(state: &ConnectionState, now: Time, theme: &Theme) -> Span<'a> {
     match state {
         ConnectionState::Connected => Span::styled("● connected", theme.good),
@@ -72,96 +75,152 @@ pub(super) fn draw(
     totals: &Totals,
     theme: &Theme,
 ) {
-    let (model, now) = (ctx.model, ctx.now);
-    let mut first: Vec<Span> = vec![Span::styled(" turntop ", theme.title)];
-    match &info.source {
-        SourceInfo::Demo => first.push(Span::styled(
-            "[DEMO] ",
-            theme.warn.add_modifier(Modifier::REVERSED),
-        )),
+    let lines = vec![
+        status_line(ctx.model, ctx.now, info, app.frozen, theme),
+        totals_line(ctx.model, totals, app.units, app.history_window(), theme),
+    ];
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The first line: where the data comes from, how each endpoint is doing, the event rate and
+/// what went wrong.
+fn status_line<'a>(
+    model: &Model,
+    now: Time,
+    info: &HeaderInfo,
+    frozen: bool,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut spans = vec![Span::styled(" turntop ", theme.title)];
+    source_spans(&mut spans, &info.source, now, theme);
+    if info.source == SourceInfo::Live {
+        // With several endpoints each gets its own figures (the totals follow).
+        let several = model.endpoints().len() > 1;
+        for (i, ep) in model.endpoints().iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            let rate = info.endpoint_events_per_sec.get(i).copied();
+            endpoint_spans(&mut spans, ep, several.then_some(rate), now, theme);
+        }
+    }
+    activity_spans(&mut spans, model, info.events_per_sec, now, theme);
+    if frozen {
+        spans.push(Span::styled(" FROZEN ", theme.badge(Badge::Frozen)));
+    }
+    Line::from(spans)
+}
+
+/// A demo or replay says so (a replay with its file, clock, speed and whether it is paused).
+fn source_spans(spans: &mut Vec<Span<'_>>, source: &SourceInfo, now: Time, theme: &Theme) {
+    match source {
+        SourceInfo::Demo => spans.push(Span::styled("[DEMO] ", theme.badge(Badge::Demo))),
         SourceInfo::Replay {
             file,
             speed,
             paused,
             finished,
         } => {
-            first.push(Span::styled(
-                "[REPLAY] ",
-                theme.accent.add_modifier(Modifier::REVERSED),
-            ));
-            first.push(Span::raw(format!("{file} {} ×{speed}", utc(now))));
+            spans.push(Span::styled("[REPLAY] ", theme.badge(Badge::Replay)));
+            spans.push(Span::raw(format!("{file} {} ×{speed}", utc(now))));
             if *paused {
-                first.push(Span::styled(" PAUSED", theme.warn));
+                spans.push(Span::styled(" PAUSED", theme.warn));
             }
             if *finished {
-                first.push(Span::styled(" (end)", theme.dim));
+                spans.push(Span::styled(" (end)", theme.dim));
             }
-            first.push(Span::raw(" "));
+            spans.push(Span::raw(" "));
         }
         SourceInfo::Live => {}
     }
-    if info.source == SourceInfo::Live {
-        for (i, ep) in model.endpoints().iter().enumerate() {
-            if i > 0 {
-                first.push(Span::raw("  "));
-            }
-            first.push(Span::raw(format!("{} ", ep.label)));
-            first.push(connection_span(&ep.connection, now, theme));
-            if ep.reconnects > 0 {
-                first.push(Span::styled(format!(" ↻{}", ep.reconnects), theme.dim));
-            }
-            // With several endpoints each gets its own figures (the totals follow below).
-            if model.endpoints().len() > 1 {
-                if let Some(r) = info.endpoint_events_per_sec.get(i) {
-                    first.push(Span::raw(format!(" {r:.1} ev/s")));
-                }
-                if let Some(last) = ep.last_event {
-                    first.push(Span::styled(
-                        format!(" last {}", format::duration((now - last).max(0.0))),
-                        theme.dim,
-                    ));
-                }
-                if ep.gaps > 0 {
-                    first.push(Span::styled(format!(" gaps {}", ep.gaps), theme.warn));
-                }
-                if ep.malformed > 0 {
-                    first.push(Span::styled(
-                        format!(" malformed {}", ep.malformed),
-                        theme.bad,
-                    ));
-                }
-            }
-        }
+}
+
+/// One endpoint: its label and connection; `own_figures` (with several endpoints) adds its
+/// event rate (`Some(None)`: not known), last event, gaps and malformed messages.
+fn endpoint_spans(
+    spans: &mut Vec<Span<'_>>,
+    ep: &Endpoint,
+    own_figures: Option<Option<f64>>,
+    now: Time,
+    theme: &Theme,
+) {
+    spans.push(Span::raw(format!("{} ", ep.label)));
+    spans.push(connection_span(&ep.connection, now, theme));
+    if ep.reconnects > 0 {
+        spans.push(Span::styled(format!(" ↻{}", ep.reconnects), theme.dim));
     }
-    first.push(Span::raw(format!("  {:.1} ev/s", info.events_per_sec)));
+    let Some(rate) = own_figures else {
+        return;
+    };
+    if let Some(r) = rate {
+        spans.push(Span::raw(format!(" {r:.1} ev/s")));
+    }
+    if let Some(last) = ep.last_event {
+        spans.push(Span::styled(
+            format!(" last {}", format::duration((now - last).max(0.0))),
+            theme.dim,
+        ));
+    }
+    if ep.gaps > 0 {
+        spans.push(Span::styled(format!(" gaps {}", ep.gaps), theme.warn));
+    }
+    if ep.malformed > 0 {
+        spans.push(Span::styled(
+            format!(" malformed {}", ep.malformed),
+            theme.bad,
+        ));
+    }
+}
+
+/// All endpoints together: events per second, the last event, and the problem counters.
+fn activity_spans(
+    spans: &mut Vec<Span<'_>>,
+    model: &Model,
+    events_per_sec: f64,
+    now: Time,
+    theme: &Theme,
+) {
+    spans.push(Span::raw(format!("  {events_per_sec:.1} ev/s")));
     if let Some(last) = model.last_event() {
-        first.push(Span::raw(format!(
+        spans.push(Span::raw(format!(
             "  last {} ago",
             format::duration((now - last).max(0.0))
         )));
     }
     let c = &model.counters;
     if c.malformed + c.unknown > 0 {
-        first.push(Span::styled(
+        spans.push(Span::styled(
             format!("  malformed {} unknown {}", c.malformed, c.unknown),
             theme.bad,
         ));
     }
     if c.gaps > 0 {
-        first.push(Span::styled(format!("  gaps {}", c.gaps), theme.warn));
+        spans.push(Span::styled(format!("  gaps {}", c.gaps), theme.warn));
     }
-    if app.frozen {
-        first.push(Span::styled(
-            " FROZEN ",
-            theme.warn.add_modifier(Modifier::REVERSED),
-        ));
-    }
-    let units = app.units;
-    let second = Line::from(vec![
+}
+
+/// The second line: counts, total rates per leg, the history window, pre-auth sessions.
+fn totals_line<'a>(
+    model: &Model,
+    totals: &Totals,
+    units: RateUnits,
+    window: f64,
+    theme: &Theme,
+) -> Line<'a> {
+    let agg = &totals.agg;
+    let pre_auth = model.counters.sessions_without_allocation;
+    let leg_rates = |rate: &Rate| {
+        format!(
+            "↓{} ↑{}",
+            format::rate(rate.rx, units),
+            format::rate(rate.tx, units)
+        )
+    };
+    Line::from(vec![
         Span::raw(" live "),
-        Span::styled(totals.agg.live.to_string(), theme.accent),
-        Span::raw(if totals.agg.expired > 0 {
-            format!(" (+{} expired)", totals.agg.expired)
+        Span::styled(agg.live.to_string(), theme.accent),
+        Span::raw(if agg.expired > 0 {
+            format!(" (+{} expired)", agg.expired)
         } else {
             String::new()
         }),
@@ -170,35 +229,17 @@ pub(super) fn draw(
         Span::raw("  realms "),
         Span::styled(totals.realms.to_string(), theme.accent),
         Span::raw("  client "),
-        Span::styled(
-            format!(
-                "↓{} ↑{}",
-                format::rate(totals.agg.client_rate.rx, units),
-                format::rate(totals.agg.client_rate.tx, units)
-            ),
-            theme.client,
-        ),
+        Span::styled(leg_rates(&agg.client_rate), theme.leg(Leg::Client)),
         Span::raw("  peer "),
+        Span::styled(leg_rates(&agg.peer_rate), theme.leg(Leg::Peer)),
+        Span::raw(format!("  window {}", format::duration(window))),
         Span::styled(
-            format!(
-                "↓{} ↑{}",
-                format::rate(totals.agg.peer_rate.rx, units),
-                format::rate(totals.agg.peer_rate.tx, units)
-            ),
-            theme.peer,
-        ),
-        Span::raw(format!(
-            "  window {}",
-            format::duration(app.history_window())
-        )),
-        Span::styled(
-            if c.sessions_without_allocation > 0 {
-                format!("  pre-auth sessions {}", c.sessions_without_allocation)
+            if pre_auth > 0 {
+                format!("  pre-auth sessions {pre_auth}")
             } else {
                 String::new()
             },
             theme.dim,
         ),
-    ]);
-    f.render_widget(Paragraph::new(vec![Line::from(first), second]), area);
+    ])
 }

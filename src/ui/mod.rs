@@ -1,5 +1,7 @@
-//! Drawing (no I/O, no clock reads: `now` is passed in). `draw` first computes the rows of the
-//! current screen and reconciles the selection with them, then renders.
+//! Drawing (no I/O, no clock reads: `now` is passed in). `draw` lays out the screen and hands
+//! each part to its module: `header`, `tabs`, the body (`table` or `detail`), `hints`, then the
+//! popup of the mode (`popup`). The body goes first: drawing a table reconciles the selection
+//! with this frame's rows, and its pass over the allocations yields the header's totals.
 
 mod detail;
 mod header;
@@ -11,10 +13,10 @@ mod tabs;
 pub mod theme;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::{App, Mode, Screen};
+use crate::app::{App, Command, Mode, Screen};
 use crate::model::{Model, Time};
 use crate::table::Ctx;
 pub use header::{HeaderInfo, SourceInfo};
@@ -36,16 +38,7 @@ pub fn draw(
 ) -> HitMap {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = format!(
-            "Terminal too small: {}×{}\nturntop needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n\nq quits",
-            area.width, area.height
-        );
-        f.render_widget(
-            Paragraph::new(msg)
-                .style(theme.warn)
-                .wrap(Wrap { trim: true }),
-            area,
-        );
+        too_small(f, area, app, theme);
         return HitMap::default();
     }
     let [header, tabs, body, hints] = Layout::vertical([
@@ -60,7 +53,6 @@ pub fn draw(
         now,
         units: app.units,
     };
-    // The table first: its pass over the allocations also yields the header's totals.
     let (hit, totals) = match app.screen() {
         Screen::Table { kind, scope } => table::draw(f, body, app, &ctx, kind, scope, theme),
         Screen::Detail { key } => {
@@ -74,8 +66,26 @@ pub fn draw(
     hints::draw(f, hints, app, theme);
     match &app.mode {
         Mode::Help => popup::help::draw(f, area, app, theme),
-        Mode::SortMenu { index } => popup::sort_menu::draw(f, body, app, *index, theme),
-        _ => {}
+        Mode::SortMenu(menu) => {
+            let kind = app.current_table_kind();
+            popup::sort_menu::draw(f, body, menu, kind, app.sort(kind), theme);
+        }
+        Mode::Normal | Mode::Filter { .. } => {}
     }
     hit
+}
+
+fn too_small(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let msg = format!(
+        "Terminal too small: {}×{}\nturntop needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\n\n{} quits",
+        area.width,
+        area.height,
+        app.keys.key_for(Command::Quit)
+    );
+    f.render_widget(
+        Paragraph::new(msg)
+            .style(theme.warn)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
 }

@@ -2,16 +2,16 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use crate::app::{App, Screen};
+use crate::coturn::AllocationId;
 use crate::model::Model;
 use crate::table::{RowKey, Scope, TableKind};
 
-pub(super) fn scope_label(model: &Model, scope: Scope) -> Option<String> {
+fn scope_label(model: &Model, scope: Scope) -> Option<String> {
     match scope {
         Scope::All => None,
         Scope::Realm(slot) => model
@@ -33,6 +33,17 @@ pub(super) fn scope_label(model: &Model, scope: Scope) -> Option<String> {
     }
 }
 
+/// The breadcrumb of a drilled level: the realm or user it shows, or the allocation.
+fn crumb(model: &Model, screen: Screen) -> Option<String> {
+    match screen {
+        Screen::Table { scope, .. } => scope_label(model, scope),
+        Screen::Detail {
+            key: RowKey::Allocation { id, .. },
+        } => Some(format!("allocation {}", AllocationId(id).short())),
+        Screen::Detail { .. } => None,
+    }
+}
+
 pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model, theme: &Theme) {
     let top = app.top_kind();
     let mut spans = vec![Span::raw(" ")];
@@ -41,24 +52,14 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model, theme: &
             spans.push(Span::styled(" │ ", theme.dim));
         }
         let style = if *kind == top {
-            theme.title.add_modifier(Modifier::REVERSED)
+            theme.current_tab()
         } else {
             theme.base
         };
         spans.push(Span::styled(format!("{} {}", i + 1, kind.title()), style));
     }
     for level in app.stack.iter().skip(1) {
-        let crumb = match level.screen {
-            Screen::Table { scope, .. } => scope_label(model, scope),
-            Screen::Detail { key } => match key {
-                RowKey::Allocation { id, .. } => Some(format!(
-                    "allocation {}",
-                    crate::coturn::AllocationId(id).short()
-                )),
-                _ => None,
-            },
-        };
-        if let Some(c) = crumb {
+        if let Some(c) = crumb(model, level.screen) {
             spans.push(Span::styled(" › ", theme.dim));
             spans.push(Span::styled(c, theme.accent));
         }
