@@ -2,6 +2,7 @@
 //! filter, freeze, zoom. Keys become [`Command`]s through a remappable [`KeyMap`]; commands
 //! update the state; the event loop acts on the [`Action`]s they return (quit, freeze, suspend).
 
+mod confirm;
 mod keys;
 mod scroll;
 mod sort_menu;
@@ -11,6 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use crate::filter::Filter;
 use crate::format::RateUnits;
 use crate::table::{self, Col, RowKey, Scope, Sort, TableKind};
+pub use confirm::{Answer, Confirm};
 pub use keys::{Command, KeyMap, parse_key};
 pub use scroll::Scroll;
 pub use sort_menu::{SortMenu, SortMenuStep};

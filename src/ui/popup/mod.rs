@@ -1,6 +1,7 @@
-//! Overlays drawn over the screen (help, the sort menu), each in a box from
+//! Overlays drawn over the screen (help, the sort menu, a confirmation), each in a box from
 //! [`frame`].
 
+pub(super) mod confirm;
 pub(super) mod help;
 pub(super) mod sort_menu;
 
