@@ -1,6 +1,8 @@
 //! Application state and key handling (pure): the view stack (drill-down), selection, sort,
-//! filter, freeze, zoom. Keys become [`Command`]s through a remappable [`KeyMap`]; commands
-//! update the state; the event loop acts on the [`Action`]s they return (quit, freeze, suspend).
+//! filter, freeze, zoom. Keys become [`Command`]s through a remappable [`KeyMap`] (`keys`);
+//! commands update the state; the event loop acts on the [`Action`]s they return (quit, freeze,
+//! suspend). A popup keeps its own state and answers commands or keys (`sort_menu`,
+//! `confirm`); the detail log's [`Scroll`] is bounded by what was last drawn (`scroll`).
 
 mod confirm;
 mod keys;

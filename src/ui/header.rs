@@ -9,8 +9,7 @@ use super::Theme;
 use super::theme::Badge;
 use crate::app::App;
 use crate::coturn::Leg;
-use crate::format::RateUnits;
-use crate::format::{self, utc};
+use crate::format::{self, RateUnits, utc};
 use crate::model::view::Totals;
 use crate::model::{ConnectionState, Endpoint, Model, Rate, Time};
 use crate::table::Ctx;
@@ -242,4 +241,50 @@ fn totals_line<'a>(
             theme.dim,
         ),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::ThemeName;
+
+    fn text(spans: &[Span<'_>]) -> String {
+        spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_replay_shows_its_file_clock_speed_and_pause() {
+        let theme = Theme::new(ThemeName::None);
+        let mut spans = Vec::new();
+        let replay = SourceInfo::Replay {
+            file: "capture.txt".into(),
+            speed: "4".into(),
+            paused: true,
+            finished: true,
+        };
+        source_spans(&mut spans, &replay, 86_400.0 + 61.0, &theme);
+        assert_eq!(
+            text(&spans),
+            "[REPLAY] capture.txt 1970-01-02 00:01:01 UTC ×4 PAUSED (end) "
+        );
+        spans.clear();
+        source_spans(&mut spans, &SourceInfo::Live, 0.0, &theme);
+        assert!(spans.is_empty());
+    }
+
+    #[test]
+    fn one_endpoint_shows_its_figures_only_among_several() {
+        let theme = Theme::new(ThemeName::None);
+        let mut model = Model::default();
+        let id = model.add_endpoint("turn-eu:6379");
+        model.set_connection(id, 100.0, ConnectionState::Connected);
+        model.mark_gap(id, 100.5);
+        let ep = &model.endpoints()[0];
+        let mut alone = Vec::new();
+        endpoint_spans(&mut alone, ep, None, 101.0, &theme);
+        assert_eq!(text(&alone), "turn-eu:6379 ● connected");
+        let mut among = Vec::new();
+        endpoint_spans(&mut among, ep, Some(Some(2.5)), 101.0, &theme);
+        assert_eq!(text(&among), "turn-eu:6379 ● connected 2.5 ev/s gaps 1");
+    }
 }

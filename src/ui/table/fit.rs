@@ -52,3 +52,33 @@ pub fn fit_columns(
     }
     cols.into_iter().zip(widths).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{TableKind, columns};
+
+    #[test]
+    fn narrow_drops_the_highest_priority_first_and_wide_feeds_names_and_sparklines() {
+        let all = columns(TableKind::Allocations).to_vec();
+        let narrow = fit_columns(all.clone(), 60, false);
+        let cols: Vec<Col> = narrow.iter().map(|(c, _)| c.col).collect();
+        assert!(cols.contains(&Col::User) && cols.contains(&Col::State));
+        assert!(
+            !cols.contains(&Col::Remote),
+            "priority 7 goes first: {cols:?}"
+        );
+        assert!(!cols.contains(&Col::Endpoint), "one endpoint: no SERVER");
+        assert!(narrow.iter().map(|(_, w)| w + 1).sum::<u16>() <= 60);
+
+        let wide = fit_columns(all, 400, true);
+        assert!(wide.iter().any(|(c, _)| c.col == Col::Endpoint));
+        let width_of = |col| wide.iter().find(|(c, _)| c.col == col).map(|(_, w)| *w);
+        assert_eq!(width_of(Col::User), Some(16 + 12));
+        assert_eq!(width_of(Col::Realm), Some(12 + 6));
+        assert!(width_of(Col::ClientHistory) > Some(12));
+        // The two sparklines share what is left; only the odd column of a split is unused.
+        let used = wide.iter().map(|(_, w)| w + 1).sum::<u16>();
+        assert!((399..=400).contains(&used), "{used}");
+    }
+}
