@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::coturn::{Counters, Leg};
 use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
-use crate::model::{EventCounters, Model, Rate, State, Time};
+use crate::model::{EndReason, EventCounters, Model, Rate, State, Time};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -62,6 +62,18 @@ pub struct AllocationOut {
     pub seeded: bool,
     pub first_seen: Option<Time>,
     pub ended_at: Option<Time>,
+    /// Why it ended: `deleted` (coturn said so), `replaced` (its server restarted and gave the
+    /// id to a new allocation), `gone_from_redis` (key missing, lifetime over, nothing heard).
+    #[serde(default)]
+    pub end_reason: Option<EndReason>,
+    /// Another coturn on the same Redis used the same id at the same time: this row's traffic,
+    /// totals and end cannot be attributed with certainty.
+    #[serde(default)]
+    pub collision: bool,
+    /// When a reconciliation pass found its status key missing (null: the key is there, or it
+    /// was heard from since).
+    #[serde(default)]
+    pub key_missing_since: Option<Time>,
     pub client: Counters,
     pub peer: Counters,
     pub total: Option<LegTotals>,
@@ -77,6 +89,8 @@ pub struct UserOut {
     pub realm: Option<String>,
     pub user: String,
     pub allocations_live: u32,
+    #[serde(default)]
+    pub allocations_unconfirmed: u32,
     pub allocations_expired: u32,
     pub allocations_ended: u32,
     pub client: Counters,
@@ -89,6 +103,8 @@ pub struct RealmOut {
     pub realm: Option<String>,
     pub users: u32,
     pub allocations_live: u32,
+    #[serde(default)]
+    pub allocations_unconfirmed: u32,
     pub allocations_expired: u32,
     pub allocations_ended: u32,
     pub client: Counters,
@@ -134,6 +150,9 @@ pub fn allocation_out(model: &Model, row: &AllocationRow<'_>, now: Time) -> Allo
         seeded: a.seeded_at.is_some(),
         first_seen: a.first_seen,
         ended_at: a.ended_at,
+        end_reason: a.end_reason,
+        collision: a.collision,
+        key_missing_since: a.key_missing_at,
         client: a.client.sum,
         peer: a.peer.sum,
         total: a.total.as_ref().map(|_| LegTotals {
@@ -152,6 +171,7 @@ pub fn user_out(u: &UserRow<'_>) -> UserOut {
         realm: u.realm.map(str::to_owned),
         user: u.user.to_owned(),
         allocations_live: u.agg.live,
+        allocations_unconfirmed: u.agg.unconfirmed,
         allocations_expired: u.agg.expired,
         allocations_ended: u.agg.ended,
         client: u.agg.client,
@@ -166,6 +186,7 @@ pub fn realm_out(r: &RealmRow<'_>) -> RealmOut {
         realm: r.realm.map(str::to_owned),
         users: r.users,
         allocations_live: r.agg.live,
+        allocations_unconfirmed: r.agg.unconfirmed,
         allocations_expired: r.agg.expired,
         allocations_ended: r.agg.ended,
         client: r.agg.client,

@@ -411,7 +411,7 @@ fn seeding_from_keys_then_following_the_stream() {
     let text = std::fs::read_to_string(fixture("keys-snapshot.txt")).unwrap();
     let mut m = keep_all();
     let ep = m.add_endpoint("capture");
-    m.begin_seed(ep);
+    m.begin_seed(ep, t0 + 11.347);
     for line in text.lines().filter(|l| l.starts_with("11.347\t")) {
         let f: Vec<&str> = line.split('\t').collect();
         m.seed_status(ep, t0 + 11.347, f[1], f[4].as_bytes());
@@ -467,8 +467,11 @@ fn seeding_from_keys_then_following_the_stream() {
     assert!(!bob10.alloc.totals_mismatch());
 }
 
+/// Keys that vanished while we were disconnected do not end their rows: the allocations may be
+/// alive with their keys deleted under them (a Redis restart, another coturn's start-up). Silent
+/// for the grace, they are unconfirmed; their lifetime over with nothing heard, they end.
 #[test]
-fn a_reseed_ends_what_vanished_while_we_were_away() {
+fn a_reseed_makes_what_vanished_unconfirmed_and_their_lifetime_ends_them() {
     let recs = records("pubsub-capture.txt");
     let t0 = recs[0].epoch - recs[0].t_rel;
     let mut m = keep_all();
@@ -477,7 +480,7 @@ fn a_reseed_ends_what_vanished_while_we_were_away() {
     replay::apply_all(&mut m, ep, &before);
     // Disconnected from 11.347 to 39.575; reconnect, reseed from the second key snapshot.
     m.mark_gap(ep, t0 + 39.575);
-    m.begin_seed(ep);
+    m.begin_seed(ep, t0 + 39.575);
     let text = std::fs::read_to_string(fixture("keys-snapshot.txt")).unwrap();
     for line in text.lines().filter(|l| l.starts_with("39.575\t")) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -486,13 +489,43 @@ fn a_reseed_ends_what_vanished_while_we_were_away() {
     m.end_seed(ep, t0 + 39.575);
     m.check_hot().unwrap();
     let snaps = snapshots();
-    assert_eq!(open_allocations(&m, t0 + 39.575), snaps[1].1);
-    let vanished = m
+    let keyed = |m: &Model, now: f64| -> BTreeSet<Key> {
+        m.allocation_rows(now)
+            .iter()
+            .filter(|r| r.state.is_open() && r.alloc.key_missing_at.is_none())
+            .map(|r| {
+                let id = r.alloc.id.to_string();
+                (r.realm.map(str::to_owned), r.user.to_owned(), id)
+            })
+            .collect()
+    };
+    assert_eq!(keyed(&m, t0 + 39.575), snaps[1].1);
+    let missing: Vec<u32> = m
         .allocation_rows(t0 + 39.575)
-        .into_iter()
-        .filter(|r| r.alloc.ended_unseen)
-        .count();
-    assert_eq!(vanished, snaps[0].1.len() - snaps[1].1.len());
+        .iter()
+        .filter(|r| r.alloc.key_missing_at == Some(t0 + 39.575))
+        .map(|r| r.alloc.slot)
+        .collect();
+    assert_eq!(missing.len(), snaps[0].1.len() - snaps[1].1.len());
+    let state_of = |m: &Model, slot: u32, now: f64| {
+        let a = m.allocation_at(slot).unwrap();
+        (a.state(now).unwrap(), a.end_reason)
+    };
+    for &slot in &missing {
+        // Never ended by a missing key: live while heard within the grace, else unconfirmed.
+        let a = m.allocation_at(slot).unwrap();
+        let want = if a.last_event + 30.0 > t0 + 39.575 {
+            State::Live
+        } else {
+            State::Unconfirmed
+        };
+        assert_eq!(state_of(&m, slot, t0 + 39.575), (want, None));
+    }
+    m.evict(t0 + 39.575 + 31.0);
+    m.check_hot().unwrap();
+    for &slot in &missing {
+        assert_eq!(state_of(&m, slot, t0 + 70.6), (State::Unconfirmed, None));
+    }
     assert_eq!(m.counters.gaps, 1);
     // The first report after the gap spans it: no rate is computed across a gap.
     let after: Vec<Record> = recs.iter().filter(|r| r.t_rel > 39.575).cloned().collect();
@@ -504,6 +537,16 @@ fn a_reseed_ends_what_vanished_while_we_were_away() {
         .unwrap();
     assert_eq!(bob4.alloc.client.series.last().unwrap().span_ms, 0);
     assert!(bob4.alloc.totals_mismatch());
+    // Their lifetime (600 s) over with nothing heard: ended, gone from Redis, unseen.
+    m.evict(t0 + 700.0);
+    m.check_hot().unwrap();
+    for &slot in &missing {
+        let a = m.allocation_at(slot).unwrap();
+        assert_eq!(a.state(t0 + 700.0), Some(State::Deleted));
+        assert_eq!(a.end_reason, Some(turntop::model::EndReason::GoneFromRedis));
+        assert!(a.ended_unseen());
+        assert!(a.ended_at.unwrap() <= t0 + 11.347 + 600.0 + 1e-6, "{a:?}");
+    }
 }
 
 #[test]

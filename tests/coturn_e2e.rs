@@ -172,6 +172,7 @@ fn check_aggregates(s: &Snapshot) {
     #[derive(Default, Debug, PartialEq)]
     struct Agg {
         live: u32,
+        unconfirmed: u32,
         expired: u32,
         ended: u32,
         client: Counters,
@@ -189,6 +190,7 @@ fn check_aggregates(s: &Snapshot) {
         ] {
             match a.state {
                 State::Live | State::Released => agg.live += 1,
+                State::Unconfirmed => agg.unconfirmed += 1,
                 State::Expired => agg.expired += 1,
                 State::Deleted => agg.ended += 1,
             }
@@ -202,7 +204,7 @@ fn check_aggregates(s: &Snapshot) {
             .remove(&(u.realm.clone(), u.user.clone()))
             .unwrap_or_default();
         let got = (
-            u.allocations_live,
+            (u.allocations_live, u.allocations_unconfirmed),
             u.allocations_expired,
             u.allocations_ended,
             u.client,
@@ -210,7 +212,13 @@ fn check_aggregates(s: &Snapshot) {
         );
         assert_eq!(
             got,
-            (want.live, want.expired, want.ended, want.client, want.peer),
+            (
+                (want.live, want.unconfirmed),
+                want.expired,
+                want.ended,
+                want.client,
+                want.peer
+            ),
             "user {:?}/{:?}",
             u.realm,
             u.user
@@ -220,7 +228,7 @@ fn check_aggregates(s: &Snapshot) {
     for r in &s.realms {
         let want = by_realm.remove(&r.realm).unwrap_or_default();
         let got = (
-            r.allocations_live,
+            (r.allocations_live, r.allocations_unconfirmed),
             r.allocations_expired,
             r.allocations_ended,
             r.client,
@@ -228,7 +236,13 @@ fn check_aggregates(s: &Snapshot) {
         );
         assert_eq!(
             got,
-            (want.live, want.expired, want.ended, want.client, want.peer),
+            (
+                (want.live, want.unconfirmed),
+                want.expired,
+                want.ended,
+                want.client,
+                want.peer
+            ),
             "realm {:?}",
             r.realm
         );

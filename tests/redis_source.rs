@@ -274,10 +274,12 @@ async fn recovers_from_redis_restarts_mid_stream() {
     }
     stop.store(true, Ordering::Relaxed);
     let _ = tokio::task::spawn_blocking(move || publisher.join()).await;
-    // The restarted (empty) server has no status key: the re-seed ended the allocation unseen.
+    // The restarted (empty) server has no status key, but the allocation keeps reporting: a
+    // missing key alone never ends it (issue 12), and its traffic keeps it live.
     let snap = output::snapshot(&live.model, now());
     let a = &snap.allocations[0];
-    assert_eq!(a.state, turntop::model::State::Deleted);
+    assert_eq!(a.state, turntop::model::State::Live, "{a:?}");
+    assert_eq!(a.end_reason, None);
     assert_eq!(live.model.counters.malformed, 0);
 }
 

@@ -15,6 +15,11 @@ pub(super) enum Phase {
     Live,
     /// `refreshed lifetime=0`: the client released it, `deleted` follows.
     Released,
+    /// Its status key was missing from Redis and nothing has been heard of it since: it may
+    /// have ended unseen (a crashed coturn) or its key may have been deleted under it (another
+    /// coturn's start-up, a Redis restart). Traffic or a status confirms it live again; its
+    /// lifetime running out with nothing heard ends it.
+    Unconfirmed,
     Deleted,
 }
 
@@ -26,6 +31,8 @@ pub(super) enum Phase {
 pub enum State {
     Live,
     Released,
+    /// The status key is gone from Redis and nothing was heard since (see `Phase::Unconfirmed`).
+    Unconfirmed,
     /// The lifetime ran out and no `deleted` came (yet): a stuck session or a dead server.
     Expired,
     Deleted,
@@ -36,11 +43,12 @@ impl State {
         match self {
             State::Live => "live",
             State::Released => "released",
+            State::Unconfirmed => "unconfirmed",
             State::Expired => "expired",
             State::Deleted => "deleted",
         }
     }
-    /// The status key still exists in Redis (as far as we know).
+    /// Not ended: the allocation may still exist on its coturn.
     pub fn is_open(self) -> bool {
         !matches!(self, State::Deleted)
     }
@@ -55,6 +63,11 @@ pub(super) fn state_at(phase: Phase, expires_at: Option<Time>, now: Time) -> Opt
         Phase::Live => match expires_at {
             Some(e) if now >= e => Some(State::Expired),
             _ => Some(State::Live),
+        },
+        // Ended by the next eviction tick once its lifetime has run out.
+        Phase::Unconfirmed => match expires_at {
+            Some(e) if now >= e => Some(State::Expired),
+            _ => Some(State::Unconfirmed),
         },
     }
 }
@@ -93,8 +106,53 @@ pub enum StatusLogKind {
     New,
     Refreshed,
     Deleted,
-    /// Gone from Redis when we re-seeded after a gap: it ended while we were not listening.
-    VanishedDuringGap,
+    /// Its status key was missing from a reconciliation pass (a SCAN of the status keys).
+    KeyMissing,
+    /// Nothing heard since its key went missing: unconfirmed.
+    Unconfirmed,
+    /// Heard again (traffic, a status, its key) after being unconfirmed.
+    Confirmed,
+    /// A `new` for its id on the same listener: its coturn restarted and gave the id to a new
+    /// allocation, which is another row.
+    Replaced,
+    /// Another coturn publishing into the same Redis opened an allocation with the same id.
+    Collided,
+    /// A `deleted` for its id while it shared the id with another server's allocation: one of
+    /// them ended, Redis does not say which.
+    DeleteAmbiguous,
+    /// Its key gone and its lifetime run out with nothing heard: ended unseen.
+    Vanished,
+}
+
+/// Why an allocation ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// coturn published `deleted` (or its totals, which follow only a delete).
+    Deleted,
+    /// A new allocation took its id on the same listener: the server restarted.
+    Replaced,
+    /// Its status key was gone from Redis and its lifetime ran out with nothing heard.
+    GoneFromRedis,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Deleted => "deleted",
+            EndReason::Replaced => "replaced",
+            EndReason::GoneFromRedis => "gone_from_redis",
+        }
+    }
+
+    /// What the detail screen says of it.
+    pub fn explain(self) -> &'static str {
+        match self {
+            EndReason::Deleted => "deleted by coturn",
+            EndReason::Replaced => "replaced: the server restarted and reused its id",
+            EndReason::GoneFromRedis => "gone from Redis: key missing, lifetime over",
+        }
+    }
 }
 
 const STATUS_LOG_LEN: usize = 16;
@@ -129,8 +187,16 @@ pub struct Allocation {
     pub expires_at: Option<Time>,
     pub expiry_is_upper_bound: bool,
     pub ended_at: Option<Time>,
-    /// The end was not observed: the key vanished while we were disconnected.
-    pub ended_unseen: bool,
+    pub end_reason: Option<EndReason>,
+    /// Another allocation (of another coturn on the same Redis) had the same id while this one
+    /// was open: traffic, totals and `deleted` of the id cannot be told apart (see
+    /// [`super::Model`]'s identity rules), so its numbers are not exact.
+    pub collision: bool,
+    /// The start of the reconciliation pass that found its status key missing, while nothing
+    /// has been heard of it since.
+    pub key_missing_at: Option<Time>,
+    /// A `deleted` for its id came while it shared the id: it may be the one that ended.
+    pub(super) doubted_at: Option<Time>,
     pub client: LegStats,
     pub peer: LegStats,
     /// `total_traffic` / `total_traffic/peer` as coturn reported them after `deleted`.
@@ -163,7 +229,10 @@ impl Allocation {
             expires_at: None,
             expiry_is_upper_bound: false,
             ended_at: None,
-            ended_unseen: false,
+            end_reason: None,
+            collision: false,
+            key_missing_at: None,
+            doubted_at: None,
             client: LegStats::default(),
             peer: LegStats::default(),
             total: None,
@@ -199,17 +268,48 @@ impl Allocation {
     /// Seconds of lifetime left (negative once expired), if known.
     pub fn lifetime_left(&self, now: Time) -> Option<f64> {
         match self.phase {
-            Phase::Live => self.expires_at.map(|e| e - now),
+            Phase::Live | Phase::Unconfirmed => self.expires_at.map(|e| e - now),
             _ => None,
         }
     }
 
     /// A leg whose `total_traffic` arrived and differs from the sum of the deltas we saw:
-    /// messages were lost (e.g. during a reconnect).
+    /// messages were lost (e.g. during a reconnect). Never for a collided id: whose deltas and
+    /// whose total they were is unknown, so neither agreement nor disagreement means anything.
     pub fn totals_mismatch(&self) -> bool {
-        [Leg::Client, Leg::Peer]
-            .into_iter()
-            .any(|leg| self.total_of(leg).is_some_and(|t| t != self.leg(leg).sum))
+        !self.collision
+            && [Leg::Client, Leg::Peer]
+                .into_iter()
+                .any(|leg| self.total_of(leg).is_some_and(|t| t != self.leg(leg).sum))
+    }
+
+    /// It ended without coturn saying so (its server restarted, or its key vanished).
+    pub fn ended_unseen(&self) -> bool {
+        matches!(
+            self.end_reason,
+            Some(EndReason::Replaced | EndReason::GoneFromRedis)
+        )
+    }
+
+    /// Not ended, and an allocation (not a traffic-only session).
+    pub(super) fn is_open_phase(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Live | Phase::Released | Phase::Unconfirmed
+        )
+    }
+
+    /// End it now (`at`) for `reason`; false if it had already ended.
+    pub(super) fn end(&mut self, at: Time, reason: EndReason) -> bool {
+        if self.phase == Phase::Deleted {
+            return false;
+        }
+        self.phase = Phase::Deleted;
+        self.ended_at = Some(at);
+        self.end_reason = Some(reason);
+        self.key_missing_at = None;
+        self.doubted_at = None;
+        true
     }
 
     pub(super) fn log(&mut self, at: Ds, kind: StatusLogKind, lifetime: Option<u32>) {

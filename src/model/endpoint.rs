@@ -50,6 +50,8 @@ pub struct Endpoint {
     /// Set once the first connection is made: `reconnects` counts the ones after it.
     pub(super) was_connected: bool,
     pub(super) seed_generation: u32,
+    /// When the current (or last) pass over the status keys started.
+    pub(super) seed_started: Time,
 }
 
 impl Model {
@@ -67,6 +69,7 @@ impl Model {
             malformed: 0,
             was_connected: false,
             seed_generation: 0,
+            seed_started: f64::NEG_INFINITY,
         });
         id
     }

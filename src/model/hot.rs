@@ -1,5 +1,5 @@
 //! A compact copy of what every frame reads of every allocation: phase, expiry, user, transport,
-//! endpoint, and per leg the sums and the last report. 128 bytes (two cache lines) instead of
+//! listener, endpoint, collision flag, and per leg the sums and the last report. 128 bytes (two cache lines) instead of
 //! the allocation's ~420.
 //!
 //! Why: a frame walks all allocations (header totals, user and realm aggregates, sort keys and
@@ -28,12 +28,15 @@ pub struct Hot {
     pub user: u32,
     /// Atom index of the transport (0: none).
     transport: u16,
+    /// Atom index of the local (listener) address (0: none).
+    local: u16,
     /// Character classes of the remote address: a filter skips reading addresses that cannot
     /// contain its text.
     pub remote_chars: u32,
     pub endpoint: u16,
     /// `None`: the slot is free.
     phase: Option<Phase>,
+    pub collision: bool,
 }
 
 /// A free slot.
@@ -49,13 +52,20 @@ pub const EMPTY: Hot = Hot {
     last: [[0; 3]; 2],
     user: 0,
     transport: 0,
+    local: 0,
     remote_chars: 0,
     endpoint: 0,
     phase: None,
+    collision: false,
 };
 
 fn leg_index(leg: Leg) -> usize {
     usize::from(leg == Leg::Peer)
+}
+
+/// Atoms are capped at `MAX_ATOMS` (4096), well inside a u16.
+fn atom_u16(a: Option<Atom>) -> u16 {
+    a.map_or(0, |t| u16::try_from(t.index()).unwrap_or(0))
 }
 
 fn last_of(l: &LegStats) -> [u32; 3] {
@@ -74,12 +84,12 @@ impl Hot {
             last: [last_of(&a.client), last_of(&a.peer)],
             user: a.user,
             // Atoms are capped at `MAX_ATOMS` (4096), well inside a u16.
-            transport: a
-                .transport
-                .map_or(0, |t| u16::try_from(t.index()).unwrap_or(0)),
+            transport: atom_u16(a.transport),
+            local: atom_u16(a.local),
             remote_chars: a.remote_chars,
             endpoint: a.endpoint.0,
             phase: Some(a.phase),
+            collision: a.collision,
         }
     }
 
@@ -117,7 +127,7 @@ impl Hot {
 
     /// As [`Allocation::lifetime_left`].
     pub fn lifetime_left(&self, now: Time) -> Option<f64> {
-        (self.phase == Some(Phase::Live) && !self.expires_at.is_nan())
+        (matches!(self.phase, Some(Phase::Live | Phase::Unconfirmed)) && !self.expires_at.is_nan())
             .then_some(self.expires_at - now)
     }
 
@@ -140,6 +150,16 @@ impl Hot {
         Atom::from_index(usize::from(self.transport))
     }
 
+    /// The coturn listener the client reached (`local=` of its status).
+    pub fn local(&self) -> Option<Atom> {
+        Atom::from_index(usize::from(self.local))
+    }
+
+    /// The dense index of its listener atom (0: unknown), for per-listener tables.
+    pub fn local_index(&self) -> u16 {
+        self.local
+    }
+
     /// Hot fields compare bit for bit (NaN included) in [`super::Model::check_hot`].
     pub(super) fn same_as(&self, other: &Hot) -> bool {
         let bits = |h: &Hot| {
@@ -147,7 +167,7 @@ impl Hot {
                 h.last_report.map(f64::to_bits),
                 h.expires_at.to_bits(),
                 (h.sum, h.last, h.user, h.transport, h.endpoint, h.phase),
-                h.remote_chars,
+                (h.remote_chars, h.local, h.collision),
             )
         };
         bits(self) == bits(other)

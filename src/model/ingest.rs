@@ -1,7 +1,9 @@
 //! Ingest: one published message (or a batch of them, prefetched) changes the model.
 
 use super::atoms::Atoms;
-use super::{Allocation, Ds, EndpointId, Hot, Model, Phase, Report, StatusLogKind, Time};
+use super::{
+    Allocation, Ds, EndReason, EndpointId, Hot, Model, Phase, Report, StatusLogKind, Time,
+};
 use crate::coturn::{self, Leg, Message, ParseError, Payload, Status, StatusFields};
 use crate::sanitize::sanitize;
 
@@ -15,6 +17,13 @@ pub struct EventCounters {
     pub sessions_without_allocation: u64,
     pub seeded: u64,
     pub gaps: u64,
+    /// Allocations replaced by a new one with the same id on the same listener: their coturn
+    /// restarted.
+    #[serde(default)]
+    pub ids_reused: u64,
+    /// Distinct ids that two coturns publishing into the same Redis used at the same time.
+    #[serde(default)]
+    pub id_collisions: u64,
 }
 
 /// A bad message as the header and a detail pane show it (sanitized, truncated).
@@ -69,12 +78,7 @@ impl Model {
 
     /// Ask the CPU to start loading an allocation an event is about to touch.
     fn prefetch(&self, endpoint: EndpointId, ch: &coturn::Channel<'_>) {
-        use std::hash::BuildHasher;
-        let key = (
-            endpoint,
-            self.name_hasher.hash_one((ch.realm, ch.user)),
-            ch.id,
-        );
+        let key = self.key_of(endpoint, ch);
         let Some(&slot) = self.index.get(&key) else {
             return;
         };
@@ -144,8 +148,32 @@ impl Model {
         }
         let now = self.ds(at);
         let ch = &msg.channel;
-        let fresh_allocation = matches!(msg.payload, Payload::Status(Status::New(_)));
-        let slot = self.allocation_slot(endpoint, ch.realm, ch.user, ch.id, at, fresh_allocation);
+        let key = self.key_of(endpoint, ch);
+        let slot = match msg.payload {
+            Payload::Status(Status::New(f)) => {
+                let local = f.local.and_then(|l| self.atoms.intern(l));
+                self.slot_for_new(key, ch, local, at)
+            }
+            Payload::Status(Status::Refreshed(f)) => {
+                let local = f.local.and_then(|l| self.atoms.intern(l));
+                match self.slot_for_status(key, ch, local, at, None) {
+                    Some(slot) => slot,
+                    None => return,
+                }
+            }
+            _ => self.find_or_create(key, ch.realm, ch.user, at),
+        };
+        let deleted = matches!(msg.payload, Payload::Status(Status::Deleted));
+        if deleted
+            && self.allocation_at(slot).is_some_and(|a| a.collision)
+            && self.delete_ambiguous(key, slot, at)
+        {
+            if let Some(a) = self.allocations[slot as usize].as_mut() {
+                a.last_event = at;
+                a.last_status = Some(at);
+            }
+            return;
+        }
         let window_start = now.saturating_sub((self.config.history_window * 10.0) as Ds);
         let (gap_until, generation) = self
             .endpoints
@@ -156,13 +184,27 @@ impl Model {
         };
         let mut remote_changed = false;
         a.last_event = at;
-        if matches!(
+        let has_status = matches!(
             msg.payload,
             Payload::Status(Status::New(_) | Status::Refreshed(_))
-        ) {
-            // A status heard live during a seed proves the key exists even if SCAN passed it
-            // before it was written: the seed's end must not take it for vanished.
+        );
+        // What proves this row alive: its own status, or traffic of an id nobody shares.
+        let heard = has_status || (matches!(msg.payload, Payload::Traffic(..)) && !a.collision);
+        let mut confirmed = false;
+        let mut doubt_cleared = None;
+        if heard {
+            // Heard during a reconciliation pass: the pass must not take it for gone even if
+            // its SCAN passed the key before it was written.
             a.seed_generation = generation;
+            a.key_missing_at = None;
+            if a.phase == Phase::Unconfirmed {
+                a.phase = Phase::Live;
+                a.log(now, StatusLogKind::Confirmed, None);
+                confirmed = true;
+            }
+            if has_status {
+                doubt_cleared = a.doubted_at.take();
+            }
         }
         match msg.payload {
             Payload::Status(status) => {
@@ -179,9 +221,7 @@ impl Model {
                         Some(f)
                     }
                     Status::Deleted => {
-                        if a.phase != Phase::Deleted {
-                            a.phase = Phase::Deleted;
-                            a.ended_at = Some(at);
+                        if a.end(at, EndReason::Deleted) {
                             self.gone.push_back((at, slot));
                         }
                         a.log(now, StatusLogKind::Deleted, None);
@@ -246,19 +286,20 @@ impl Model {
             Payload::TotalTraffic(leg, total) => {
                 let t = a.total.get_or_insert_with(|| Box::new([None, None]));
                 t[matches!(leg, Leg::Peer) as usize] = Some(total);
-                if a.phase == Phase::NoStatus {
-                    // A total only follows `deleted`: we missed the status, but it did end.
-                    a.phase = Phase::Deleted;
-                    a.ended_at = Some(at);
+                // A total only follows `deleted`: if we missed the status, it did end.
+                if a.phase == Phase::NoStatus && a.end(at, EndReason::Deleted) {
                     self.gone.push_back((at, slot));
                 }
             }
         }
-        if !matches!(msg.payload, Payload::Traffic(..)) {
+        if confirmed || !matches!(msg.payload, Payload::Traffic(..)) {
             self.sync_hot(slot);
         }
         if remote_changed {
             self.sync_search(slot);
+        }
+        if let Some(t) = doubt_cleared {
+            self.resolve_doubt(key, slot, t);
         }
     }
 

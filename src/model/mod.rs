@@ -3,14 +3,16 @@
 //! Unix epoch, as `f64`), so replays, tests and the live source drive it the same way.
 //!
 //! `Model` and its configuration live here; each concern adds its own `impl Model` in a child
-//! module, which sees the private fields: `ingest` (apply a message), `seed` (status keys),
-//! `slots` (find, create, evict), `users` (users and realms), `endpoint` (connections) and
-//! `query` (read accessors).
+//! module, which sees the private fields: `ingest` (apply a message), `identity` (which row a
+//! message or key belongs to when coturn reuses ids), `seed` (status keys: seeding and
+//! reconciliation), `slots` (find, create, evict), `users` (users and realms), `endpoint`
+//! (connections) and `query` (read accessors).
 
 mod allocation;
 mod atoms;
 mod endpoint;
 mod hot;
+mod identity;
 mod ingest;
 mod query;
 mod ring;
@@ -27,7 +29,7 @@ use rustc_hash::FxHashMap;
 
 use crate::coturn::AllocationId;
 use allocation::Phase;
-pub use allocation::{Allocation, LegStats, State, StatusLogEntry, StatusLogKind};
+pub use allocation::{Allocation, EndReason, LegStats, State, StatusLogEntry, StatusLogKind};
 pub use atoms::Atom;
 use atoms::Atoms;
 pub use endpoint::{ConnectionState, Endpoint, EndpointId};
@@ -44,6 +46,11 @@ type StrMap<V> = std::collections::HashMap<Box<str>, V, foldhash::fast::RandomSt
 
 /// Seconds since the Unix epoch.
 pub type Time = f64;
+
+/// What identifies an allocation's row for an event: endpoint, hash of realm + user, id.
+/// Several rows can have one key over time (coturn restarts reuse ids) and at once (coturns
+/// sharing a Redis): see `identity`.
+type AllocKey = (EndpointId, u64, AllocationId);
 
 #[derive(Clone, Debug)]
 pub struct ModelConfig {
@@ -74,8 +81,16 @@ pub struct Model {
     search: Vec<SearchText>,
     free_allocations: Vec<u32>,
     /// (endpoint, hash of realm + user, id) -> slot: a known allocation is found with one lookup
-    /// of fixed-size keys, without touching the realm and user maps.
-    index: FxHashMap<(EndpointId, u64, AllocationId), u32>,
+    /// of fixed-size keys, without touching the realm and user maps. The slot is the newest row
+    /// of the key (for a collided key: the row that last had a status of its own).
+    index: FxHashMap<AllocKey, u32>,
+    /// Every row of a key that several coturns use at once (collided rows only look here).
+    twins: FxHashMap<AllocKey, Vec<u32>>,
+    /// Rows whose status key went missing, checked once a second: (slot, id, when it becomes
+    /// unconfirmed if nothing is heard).
+    watched: Vec<(u32, AllocationId, Time)>,
+    /// Endpoints whose status keys should be reconciled now (an id reuse showed a restart).
+    reconcile_wanted: Vec<EndpointId>,
     name_hasher: foldhash::fast::RandomState,
     users: Vec<Option<User>>,
     free_users: Vec<u32>,
@@ -109,6 +124,9 @@ impl Model {
             search: Vec::new(),
             free_allocations: Vec::new(),
             index: FxHashMap::default(),
+            twins: FxHashMap::default(),
+            watched: Vec::new(),
+            reconcile_wanted: Vec::new(),
             name_hasher: foldhash::fast::RandomState::default(),
             users: Vec::new(),
             free_users: Vec::new(),

@@ -1,34 +1,33 @@
 //! Allocation slots: found or created for an event, kept in step with their hot and search
 //! copies, and freed when retention runs out (eviction).
 
-use super::{Allocation, EndpointId, Hot, Model, Phase, SearchText, Time, hot, search};
-use crate::coturn::AllocationId;
+use super::{AllocKey, Allocation, Hot, Model, Phase, SearchText, Time, hot, search};
 
 impl Model {
-    /// Find or create the allocation for an event. `fresh` (a `new` status) replaces an ended
-    /// allocation under the same key: ids restart when coturn restarts.
-    pub(super) fn allocation_slot(
+    /// The row an event of `key` goes to when it says nothing of its listener (traffic,
+    /// totals, `deleted`): the key's newest row, created if there is none.
+    pub(super) fn find_or_create(
         &mut self,
-        endpoint: EndpointId,
+        key: AllocKey,
         realm: Option<&str>,
         user_name: &str,
-        id: AllocationId,
         at: Time,
-        fresh: bool,
     ) -> u32 {
-        use std::hash::BuildHasher;
-        // A collision needs the same id and the same seeded 64-bit hash of another realm+user.
-        let name_hash = self.name_hasher.hash_one((realm, user_name));
-        let key = (endpoint, name_hash, id);
-        if let Some(&slot) = self.index.get(&key) {
-            let reusable = !fresh
-                || self.allocations[slot as usize]
-                    .as_ref()
-                    .is_some_and(|a| !matches!(a.phase, Phase::Deleted));
-            if reusable {
-                return slot;
-            }
+        match self.index.get(&key) {
+            Some(&slot) => slot,
+            None => self.create_allocation(key, realm, user_name, at),
         }
+    }
+
+    /// A new row for `key`, which becomes the key's newest.
+    pub(super) fn create_allocation(
+        &mut self,
+        key: AllocKey,
+        realm: Option<&str>,
+        user_name: &str,
+        at: Time,
+    ) -> u32 {
+        let (endpoint, name_hash, id) = key;
         let user = self.user_slot(realm, user_name);
         let mut allocation = Allocation::new(endpoint, id, user, at);
         allocation.name_hash = name_hash;
@@ -101,8 +100,10 @@ impl Model {
     }
 
     /// Evict what has been gone for longer than the retention: ended allocations, sessions that
-    /// never got a status, then users and realms with nothing left. Call it once a second.
+    /// never got a status, then users and realms with nothing left. Also moves the rows whose
+    /// status key went missing on (see `seed`). Call it once a second.
     pub fn evict(&mut self, now: Time) {
+        self.check_watched(now);
         let retention = self.config.retention;
         while let Some(&(queued, slot)) = self.gone.front() {
             if now - queued <= retention {
@@ -116,7 +117,7 @@ impl Model {
             let gone_since = match a.phase {
                 Phase::Deleted => a.ended_at,
                 Phase::NoStatus => Some(a.last_event),
-                Phase::Live | Phase::Released => None,
+                Phase::Live | Phase::Released | Phase::Unconfirmed => None,
             };
             match gone_since {
                 Some(t) if now - t > retention => self.remove_allocation(slot),
@@ -134,8 +135,22 @@ impl Model {
         self.sync_search(slot);
         self.free_allocations.push(slot);
         let key = (a.endpoint, a.name_hash, a.id);
+        let mut newest_twin = None;
+        if a.collision
+            && let Some(group) = self.twins.get_mut(&key)
+        {
+            group.retain(|&s| s != slot);
+            newest_twin = group.last().copied();
+            if group.len() < 2 {
+                // Nothing shares the key any more (the survivor keeps its flag: it did).
+                self.twins.remove(&key);
+            }
+        }
         if self.index.get(&key) == Some(&slot) {
-            self.index.remove(&key);
+            match newest_twin {
+                Some(twin) => self.index.insert(key, twin),
+                None => self.index.remove(&key),
+            };
         }
         let Some(user) = self.users[a.user as usize].as_mut() else {
             return;

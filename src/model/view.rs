@@ -36,6 +36,8 @@ impl AllocationRow<'_> {
 pub struct Aggregate {
     /// Live or released: the status key exists and the lifetime has not run out.
     pub live: u32,
+    /// Open, but the status key is gone from Redis and nothing was heard since.
+    pub unconfirmed: u32,
     pub expired: u32,
     pub ended: u32,
     pub client: Counters,
@@ -51,6 +53,7 @@ impl Aggregate {
     pub fn add(&mut self, h: &Hot, state: State, now: Time) {
         match state {
             State::Live | State::Released => self.live += 1,
+            State::Unconfirmed => self.unconfirmed += 1,
             State::Expired => self.expired += 1,
             State::Deleted => self.ended += 1,
         }
@@ -69,6 +72,7 @@ impl Aggregate {
 
     pub fn merge(&mut self, other: &Aggregate) {
         self.live += other.live;
+        self.unconfirmed += other.unconfirmed;
         self.expired += other.expired;
         self.ended += other.ended;
         self.client.add(&other.client);
@@ -82,7 +86,7 @@ impl Aggregate {
     }
 
     pub fn allocations(&self) -> u32 {
-        self.live + self.expired + self.ended
+        self.live + self.unconfirmed + self.expired + self.ended
     }
 }
 

@@ -88,7 +88,7 @@ impl SourceEvent {
                 channel,
                 payload,
             } => model.apply_raw(*endpoint, *at, channel, payload),
-            SourceEvent::SeedBegin { endpoint, .. } => model.begin_seed(*endpoint),
+            SourceEvent::SeedBegin { endpoint, at } => model.begin_seed(*endpoint, *at),
             SourceEvent::SeedBatch {
                 endpoint,
                 at,

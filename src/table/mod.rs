@@ -470,6 +470,10 @@ impl<'a> Row<'a> {
                         Some(left) => format::countdown(left),
                         None => "?".into(),
                     },
+                    State::Unconfirmed => match a.alloc.lifetime_left(now) {
+                        Some(left) => format!("?{}", format::countdown(left)),
+                        None => "?".into(),
+                    },
                     State::Expired => "expired".into(),
                     State::Released => "0:00".into(),
                     State::Deleted => String::new(),

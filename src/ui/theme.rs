@@ -130,6 +130,7 @@ impl Theme {
         match state {
             State::Live => self.live,
             State::Released => self.released,
+            State::Unconfirmed => self.warn,
             State::Expired => self.expired,
             State::Deleted => self.deleted,
         }

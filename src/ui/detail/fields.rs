@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use crate::coturn::{Counters, Leg};
 use crate::format::{self, RateUnits, utc};
 use crate::model::view::AllocationRow;
-use crate::model::{Allocation, Model, State, Time};
+use crate::model::{Allocation, EndReason, Model, State, Time};
 use crate::table::Ctx;
 use crate::ui::Theme;
 use crate::ui::table::state_span;
@@ -66,6 +66,16 @@ fn identity_lines(
     ]
     .into_iter()
     .map(|(name, value)| field(name, value, theme))
+    .chain(a.collision.then(|| {
+        Line::from(vec![
+            Span::styled(format!("{:>12} ", "collision"), theme.dim),
+            Span::styled(
+                "another coturn on this Redis used the same id: its traffic, totals and \
+                 delete are not exact",
+                theme.warn,
+            ),
+        ])
+    }))
     .collect()
 }
 
@@ -95,10 +105,24 @@ fn state_line(a: &Allocation, state: State, now: Time, theme: &Theme) -> Line<'s
             ),
             theme.state(State::Expired),
         )),
-        State::Deleted if a.ended_unseen => {
-            spans.push(Span::styled("  (ended while disconnected)", theme.warn))
+        State::Unconfirmed => {
+            let why = if a.key_missing_at.is_some() {
+                "status key gone from Redis, nothing heard since"
+            } else {
+                "deleted by one of the servers sharing its id, or not"
+            };
+            let left = a
+                .lifetime_left(now)
+                .map(|l| format!("; ends in {} unless heard", format::countdown(l)))
+                .unwrap_or_default();
+            spans.push(Span::styled(format!("  {why}{left}"), theme.warn));
         }
-        _ => {}
+        State::Deleted => {
+            if let Some(reason) = a.end_reason.filter(|r| *r != EndReason::Deleted) {
+                spans.push(Span::styled(format!("  {}", reason.explain()), theme.warn));
+            }
+        }
+        State::Released => {}
     }
     Line::from(spans)
 }
@@ -161,7 +185,9 @@ fn traffic_lines(
         theme,
     )];
     if let Some(total) = a.total_of(leg) {
-        let check = if total == stats.sum {
+        let check = if a.collision {
+            Span::styled("  Σdeltas vs total: unknown (shared id)", theme.warn)
+        } else if total == stats.sum {
             Span::styled("  Σdeltas = total ✓", theme.good)
         } else {
             Span::styled("  Σdeltas ≠ total: messages were lost", theme.bad)

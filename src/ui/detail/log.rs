@@ -46,9 +46,15 @@ fn status_entries(model: &Model, a: &Allocation) -> Vec<(Time, Line<'static>)> {
                 }
                 StatusLogKind::Refreshed => "refreshed",
                 StatusLogKind::Deleted => "deleted",
-                StatusLogKind::VanishedDuringGap => {
-                    "gone from Redis after a reconnect (ended unseen)"
+                StatusLogKind::KeyMissing => "status key missing from Redis (reconciliation)",
+                StatusLogKind::Unconfirmed => "unconfirmed: key missing and nothing heard",
+                StatusLogKind::Confirmed => "confirmed live again",
+                StatusLogKind::Replaced => "replaced: its server restarted and reused the id",
+                StatusLogKind::Collided => "id shared with another server's allocation",
+                StatusLogKind::DeleteAmbiguous => {
+                    "deleted by one of the servers sharing this id (which one is unknown)"
                 }
+                StatusLogKind::Vanished => "ended: gone from Redis, lifetime over (ended unseen)",
             };
             let lifetime = e
                 .lifetime

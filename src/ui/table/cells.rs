@@ -66,6 +66,7 @@ pub(in crate::ui) fn state_span(state: State, theme: &Theme) -> Span<'static> {
     let text = match state {
         State::Live => "● live",
         State::Released => "◐ released",
+        State::Unconfirmed => "◌ unconfirmed",
         State::Expired => "▲ expired",
         State::Deleted => "○ deleted",
     };
