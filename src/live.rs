@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::model::{ConnectionState, Model, ModelConfig, Time};
-use crate::source::SourceEvent;
 use crate::source::redis::{self, RedisEndpoint, RunOptions};
+use crate::source::{Reconcilers, SourceEvent};
 
 /// Why a `--once` run failed: one line, naming the endpoint (never a password).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,15 +51,15 @@ pub async fn once(
     };
     let mut tasks = Vec::new();
     let mut seeding = HashSet::new();
+    let mut reconcilers = Reconcilers::default();
     for ep in endpoints {
         let id = model.add_endpoint(ep.label.clone());
         seeding.insert(id);
-        tasks.push(tokio::spawn(redis::run(
-            ep,
-            id,
-            options.clone(),
-            tx.clone(),
-        )));
+        let options = RunOptions {
+            reconcile: reconcilers.trigger(id),
+            ..options.clone()
+        };
+        tasks.push(tokio::spawn(redis::run(ep, id, options, tx.clone())));
     }
     drop(tx);
     let result = async {
@@ -89,6 +89,7 @@ pub async fn once(
                         return Err(LiveError(reason));
                     }
                     crate::source::apply_events(&batch, &mut model);
+                    reconcilers.forward(&mut model);
                     batch.clear();
                 }
                 _ = tokio::time::sleep_until(deadline) => break,

@@ -60,6 +60,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
     let (config, _path) = config::load(cli.config.as_deref()).map_err(|e| usage(e.0))?;
     let model_config = ModelConfig {
+        key_grace: turntop::model::KEY_GRACE,
         retention: cli
             .retention
             .or(config.retention.map(|d| d.0))
@@ -110,6 +111,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 model,
                 rx,
                 Some(control),
+                Default::default(),
                 source,
                 theme(&cli, &config),
                 move || tui::Clock::replay(start, speed),
@@ -146,6 +148,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 model,
                 rx,
                 None,
+                Default::default(),
                 SourceInfo::Demo,
                 theme(&cli, &config),
                 || tui::Clock::Wall,
@@ -161,11 +164,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             tui::check_terminal().map_err(usage)?;
             let mut model = Model::new(model_config);
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let mut reconcilers = turntop::source::Reconcilers::default();
             let tasks: Vec<_> = endpoints
                 .into_iter()
                 .map(|ep| {
                     let id = model.add_endpoint(ep.label.clone());
-                    redis_source::run(ep, id, redis_source::RunOptions::default(), tx.clone())
+                    let options = redis_source::RunOptions {
+                        reconcile: reconcilers.trigger(id),
+                        ..Default::default()
+                    };
+                    redis_source::run(ep, id, options, tx.clone())
                 })
                 .collect();
             drop(tx);
@@ -174,6 +182,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 model,
                 rx,
                 None,
+                reconcilers,
                 SourceInfo::Live,
                 theme(&cli, &config),
                 || tui::Clock::Wall,
@@ -281,6 +290,7 @@ fn run_tui(
     model: Model,
     events: tokio::sync::mpsc::UnboundedReceiver<turntop::source::SourceEvent>,
     control: Option<tokio::sync::watch::Sender<replay::Control>>,
+    reconcilers: turntop::source::Reconcilers,
     source: SourceInfo,
     theme: Theme,
     clock: impl FnOnce() -> tui::Clock,
@@ -300,6 +310,7 @@ fn run_tui(
                 source,
                 theme,
                 control,
+                reconcilers,
             })
             .await;
             task.abort();

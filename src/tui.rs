@@ -74,6 +74,8 @@ pub struct Session {
     pub theme: Theme,
     /// Pause/step requests to the replay task (replays only).
     pub control: Option<tokio::sync::watch::Sender<Control>>,
+    /// Where the model's reconciliation requests go (live sources only).
+    pub reconcilers: crate::source::Reconcilers,
 }
 
 struct EventRate {
@@ -213,6 +215,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
                     }
                 }
                 crate::source::apply_events(&batch, &mut s.model);
+                s.reconcilers.forward(&mut s.model);
                 batch.clear();
                 if frozen.is_none() {
                     dirty = true;

@@ -133,7 +133,7 @@ proptest! {
              0u64..4, kinds(), 0u32..5, any::<u64>(), any::<u64>(), 0.0f64..5.0),
             1..60),
     ) {
-        let mut m = Model::new(ModelConfig { retention: 30.0, history_window: 60.0 });
+        let mut m = Model::new(ModelConfig { retention: 30.0, history_window: 60.0, ..ModelConfig::default() });
         let ep = m.add_endpoint("x");
         let mut t = 1_795_586_892.0;
         for (realm, user, id, kind, variant, x, y, dt) in events {

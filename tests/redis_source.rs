@@ -474,6 +474,75 @@ async fn connects_over_tls_with_a_ca_or_insecure() {
     );
 }
 
+// ---- reconciliation ---------------------------------------------------------------------------
+
+/// Status keys are reconciled periodically: a key deleted under a row (as a coturn start-up
+/// does) makes the silent row unconfirmed, never deleted; its traffic confirms it; and a `new`
+/// reusing an id on the same listener (a restart) asks for a pass at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciles_status_keys_periodically_and_at_once_after_a_restart() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut con = server.connection(&url);
+    let status = "refreshed lifetime=600, type=UDP, local=10.0.0.1:3478, remote=192.0.2.1:1000";
+    redis::cmd("SET")
+        .arg(STATUS_KEY)
+        .arg(status)
+        .query::<()>(&mut con)
+        .expect("SET");
+    let mut live = Live::with_config(ModelConfig {
+        retention: 1e9,
+        key_grace: 1.0,
+        ..ModelConfig::default()
+    });
+    let options = redis_source::RunOptions {
+        reconcile_every: Duration::from_millis(500),
+        ..common::live::fast_reconnect()
+    };
+    let id = live.add_with(&url, None, &TlsOptions::default(), options);
+    live.seeded(id).await;
+    let state = |live: &Live| {
+        let s = output::snapshot(&live.model, now());
+        (s.allocations[0].state, s.allocations[0].end_reason)
+    };
+    assert_eq!(state(&live), (turntop::model::State::Live, None));
+    // The key goes (a coturn start-up deletes every status key), nothing is published.
+    redis::cmd("DEL")
+        .arg(STATUS_KEY)
+        .query::<()>(&mut con)
+        .expect("DEL");
+    live.until("the row to be unconfirmed", 10.0, |l| {
+        state(l) == (turntop::model::State::Unconfirmed, None)
+    })
+    .await;
+    // Its traffic: it is alive after all.
+    publish(&mut con, TRAFFIC, b"rcvp=1, rcvb=100, sentp=1, sentb=100");
+    live.until("the row to be confirmed", 5.0, |l| {
+        state(l) == (turntop::model::State::Live, None)
+    })
+    .await;
+    drop(live);
+
+    // A pass at once when a restart shows (the periodic one is an hour away).
+    let mut live = Live::new();
+    let options = redis_source::RunOptions {
+        reconcile_every: Duration::from_secs(3600),
+        ..common::live::fast_reconnect()
+    };
+    let id = live.add_with(&url, None, &TlsOptions::default(), options);
+    live.seeded(id).await;
+    let passes = live.seed_ends.len();
+    let new = format!("new {}", &status["refreshed ".len()..]);
+    let channel = STATUS_KEY;
+    publish(&mut con, channel, new.as_bytes());
+    publish(&mut con, channel, new.as_bytes());
+    live.until("a pass after the restart", 10.0, |l| {
+        l.seed_ends.len() > passes
+    })
+    .await;
+    assert_eq!(live.model.counters.ids_reused, 1);
+}
+
 // ---- several endpoints ------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

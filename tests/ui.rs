@@ -30,6 +30,7 @@ fn model_at_25s() -> (Model, f64) {
     let mut m = Model::new(ModelConfig {
         retention: 600.0,
         history_window: 1800.0,
+        ..ModelConfig::default()
     });
     let ep = m.add_endpoint("127.0.0.1:16379");
     replay::apply_all(&mut m, ep, &upto);

@@ -37,6 +37,7 @@ pub use hot::Hot;
 pub use ingest::{BadMessage, EventCounters};
 pub use ring::RateRing;
 pub use search::SearchText;
+pub use seed::KEY_GRACE;
 pub use series::{Ds, Rate, Report, Series};
 pub use users::{Realm, User};
 
@@ -58,6 +59,9 @@ pub struct ModelConfig {
     pub retention: f64,
     /// The longest history kept for sparklines and charts, in seconds.
     pub history_window: f64,
+    /// Seconds of silence after which a row whose status key is missing is shown unconfirmed
+    /// (see `seed`).
+    pub key_grace: f64,
 }
 
 impl Default for ModelConfig {
@@ -65,6 +69,7 @@ impl Default for ModelConfig {
         ModelConfig {
             retention: 600.0,
             history_window: 600.0,
+            key_grace: seed::KEY_GRACE,
         }
     }
 }

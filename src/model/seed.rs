@@ -11,7 +11,8 @@
 //! - a row heard from during the pass (a status, or traffic of an id nobody shares) is there;
 //! - a `released` row, or one whose lifetime has run out, ends (`gone from Redis`);
 //! - any other row becomes *unconfirmed* once nothing has been heard of it for
-//!   [`KEY_GRACE`] seconds (a call reporting every 20 s is not flagged between two reports);
+//!   `ModelConfig::key_grace` seconds ([`KEY_GRACE`] by default: a call reporting every 20 s
+//!   is not flagged between two reports);
 //! - traffic, a status, or its key in a later pass confirms it live again;
 //! - an unconfirmed row whose lifetime runs out with nothing heard ends (`gone from Redis`).
 //!
@@ -20,7 +21,7 @@
 use super::{EndReason, EndpointId, Model, Phase, StatusLogKind, Time};
 use crate::coturn::{self, ParseError, Status};
 
-/// Seconds of silence after which a row whose key is missing is shown unconfirmed.
+/// Seconds of silence after which a row whose key is missing is shown unconfirmed (default).
 pub const KEY_GRACE: f64 = 30.0;
 
 /// An unconfirmed row with no known lifetime ends this long after its key went missing
@@ -116,6 +117,7 @@ impl Model {
             return;
         };
         let now = self.ds(at);
+        let grace = self.config.key_grace;
         // Drop the entries of rows heard from since, before watching them again.
         self.check_watched(at);
         let mut changed = Vec::new();
@@ -137,7 +139,7 @@ impl Model {
                 a.log(now, StatusLogKind::KeyMissing, None);
                 // The silence so far counts: a row not heard of for the grace already is
                 // unconfirmed at once.
-                let due = pass_start.max(a.last_event + KEY_GRACE);
+                let due = pass_start.max(a.last_event + grace);
                 self.watched.push((slot, a.id, due));
             }
         }

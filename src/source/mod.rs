@@ -38,6 +38,29 @@ pub enum SourceEvent {
     Finished { endpoint: EndpointId, at: Time },
 }
 
+/// The reconciliation triggers of the live sources, by endpoint: after applying events, the loop
+/// passes the model's requests on ([`Model::take_reconcile_requests`]). Replays and the demo
+/// have none: their requests are dropped.
+#[derive(Clone, Debug, Default)]
+pub struct Reconcilers(Vec<(EndpointId, redis::ReconcileTrigger)>);
+
+impl Reconcilers {
+    /// A trigger for `endpoint`'s source (put it in that source's `RunOptions::reconcile`).
+    pub fn trigger(&mut self, endpoint: EndpointId) -> redis::ReconcileTrigger {
+        let trigger = redis::ReconcileTrigger::default();
+        self.0.push((endpoint, trigger.clone()));
+        trigger
+    }
+
+    pub fn forward(&self, model: &mut Model) {
+        for endpoint in model.take_reconcile_requests() {
+            if let Some((_, t)) = self.0.iter().find(|(e, _)| *e == endpoint) {
+                t.request();
+            }
+        }
+    }
+}
+
 /// Apply events in order. Runs of messages from one endpoint take the model's batched path
 /// (lookups and prefetches for a window before applying it); the result is the same as
 /// applying each event on its own.

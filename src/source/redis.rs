@@ -334,6 +334,31 @@ pub struct RunOptions {
     pub ping_every: Duration,
     /// SCAN COUNT and MGET size.
     pub seed_batch: usize,
+    /// A reconciliation pass (the seed's SCAN + MGET again) this often, so that rows whose
+    /// status key vanished are noticed (see `model::seed`).
+    pub reconcile_every: Duration,
+    /// Asks for a pass now (the model saw a coturn restart); passes start at least
+    /// [`RECONCILE_SPACING`] apart.
+    pub reconcile: ReconcileTrigger,
+}
+
+/// The shortest time between the starts of two reconciliation passes asked for by the model
+/// (a restart's clients reconnect over a few seconds, each reuse asks again).
+pub const RECONCILE_SPACING: Duration = Duration::from_secs(3);
+
+/// A handle that asks a running source for a reconciliation pass. Requests made while one is
+/// pending are one request.
+#[derive(Clone, Debug, Default)]
+pub struct ReconcileTrigger(std::sync::Arc<tokio::sync::Notify>);
+
+impl ReconcileTrigger {
+    pub fn request(&self) {
+        self.0.notify_one();
+    }
+
+    async fn requested(&self) {
+        self.0.notified().await;
+    }
 }
 
 impl Default for RunOptions {
@@ -344,6 +369,8 @@ impl Default for RunOptions {
             timeout: Duration::from_secs(5),
             ping_every: Duration::from_secs(15),
             seed_batch: 1000,
+            reconcile_every: Duration::from_secs(30),
+            reconcile: ReconcileTrigger::default(),
         }
     }
 }
@@ -464,6 +491,9 @@ pub async fn run(
     }
 }
 
+/// A pass over the status keys (the seed, or a reconciliation).
+type PassFuture = Pin<Box<dyn Future<Output = Result<(), SeedError>> + Send>>;
+
 type PingFuture = Pin<Box<dyn Future<Output = Result<redis::Value, RedisError>> + Send>>;
 
 /// Connect and subscribe: by hand over plain TCP, through redis-rs over TLS.
@@ -541,9 +571,15 @@ async fn session(
         return ended;
     }
 
-    let seed = seed(commands, id, tx.clone(), options.seed_batch.max(1));
-    tokio::pin!(seed);
-    let mut seeding = true;
+    // The first pass is the seed; later ones reconcile (every `reconcile_every`, and when asked).
+    let batch = options.seed_batch.max(1);
+    let mut pass: Option<PassFuture> =
+        Some(Box::pin(seed(commands.clone(), id, tx.clone(), batch)));
+    let mut pass_started = tokio::time::Instant::now();
+    let mut pass_wanted = false;
+    let every = options.reconcile_every.max(Duration::from_millis(100));
+    let mut reconcile_tick = tokio::time::interval_at(pass_started + every, every);
+    reconcile_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut ping_tick = tokio::time::interval_at(
         tokio::time::Instant::now() + options.ping_every,
         options.ping_every,
@@ -566,8 +602,13 @@ async fn session(
                     pong_due = Some(tokio::time::Instant::now() + options.timeout);
                 }
             }
-            result = &mut seed, if seeding => {
-                seeding = false;
+            result = async {
+                match pass.as_mut() {
+                    Some(p) => p.await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                pass = None;
                 match result {
                     Ok(()) => {}
                     Err(SeedError::ReceiverGone) => return Ended::ReceiverGone,
@@ -575,6 +616,15 @@ async fn session(
                         return Ended::Lost(format!("seeding from {label} failed: {e}"));
                     }
                 }
+            }
+            _ = reconcile_tick.tick() => pass_wanted = true,
+            () = options.reconcile.requested() => pass_wanted = true,
+            _ = tokio::time::sleep_until(pass_started + RECONCILE_SPACING),
+                if pass_wanted && pass.is_none() =>
+            {
+                pass_wanted = false;
+                pass_started = tokio::time::Instant::now();
+                pass = Some(Box::pin(seed(commands.clone(), id, tx.clone(), batch)));
             }
             _ = ping_tick.tick(), if pong_due.is_none() => {
                 match &mut sub {

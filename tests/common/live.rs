@@ -6,8 +6,8 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 use turntop::model::{ConnectionState, EndpointId, Model, ModelConfig};
 use turntop::output::{self, Snapshot};
-use turntop::source::SourceEvent;
 use turntop::source::redis::{self as redis_source, RedisEndpoint, RunOptions, TlsOptions, now};
+use turntop::source::{Reconcilers, SourceEvent};
 
 pub struct Live {
     pub model: Model,
@@ -16,8 +16,13 @@ pub struct Live {
     tasks: Vec<JoinHandle<()>>,
     /// Every connection state reported, in order (shown when a wait times out).
     pub states: Vec<(EndpointId, ConnectionState)>,
-    /// Every seed that ended, in order.
+    /// Every seed (and reconciliation pass) that ended, in order.
     pub seed_ends: Vec<EndpointId>,
+    /// The model's reconciliation requests go to the sources, as in the UI loop.
+    reconcilers: Reconcilers,
+    /// The last once-a-second tick (`Model::evict`: retention, and rows whose key went
+    /// missing), as the UI loop runs it.
+    last_tick: f64,
 }
 
 /// Reconnect quickly: tests restart Redis and wait for turntop to come back.
@@ -35,17 +40,23 @@ pub fn fast_reconnect() -> RunOptions {
 impl Live {
     /// A model that keeps everything (no retention limit within a test).
     pub fn new() -> Self {
+        Live::with_config(ModelConfig {
+            retention: 1e9,
+            ..ModelConfig::default()
+        })
+    }
+
+    pub fn with_config(config: ModelConfig) -> Self {
         let (tx, rx) = unbounded_channel();
         Live {
-            model: Model::new(ModelConfig {
-                retention: 1e9,
-                ..ModelConfig::default()
-            }),
+            model: Model::new(config),
             tx,
             rx,
             tasks: Vec::new(),
             states: Vec::new(),
             seed_ends: Vec::new(),
+            reconcilers: Reconcilers::default(),
+            last_tick: 0.0,
         }
     }
 
@@ -62,6 +73,10 @@ impl Live {
     ) -> EndpointId {
         let ep = RedisEndpoint::parse(url, None, password, tls).expect("endpoint");
         let id = self.model.add_endpoint(ep.label.clone());
+        let options = RunOptions {
+            reconcile: self.reconcilers.trigger(id),
+            ..options
+        };
         let task = redis_source::run(ep, id, options, self.tx.clone());
         self.tasks.push(tokio::spawn(task));
         id
@@ -69,12 +84,22 @@ impl Live {
 
     fn apply(&mut self, ev: &SourceEvent) {
         ev.apply_to(&mut self.model);
+        self.reconcilers.forward(&mut self.model);
+        self.tick();
         match ev {
             SourceEvent::Connection {
                 endpoint, state, ..
             } => self.states.push((*endpoint, state.clone())),
             SourceEvent::SeedEnd { endpoint, .. } => self.seed_ends.push(*endpoint),
             _ => {}
+        }
+    }
+
+    fn tick(&mut self) {
+        let t = now();
+        if t - self.last_tick >= 1.0 {
+            self.last_tick = t;
+            self.model.evict(t);
         }
     }
 
@@ -120,6 +145,7 @@ impl Live {
     pub async fn until(&mut self, what: &str, secs: f64, mut done: impl FnMut(&mut Self) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(secs);
         loop {
+            self.tick();
             if done(self) {
                 self.check();
                 return;
