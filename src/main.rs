@@ -77,7 +77,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Replay { file, speed }) => {
             let records =
                 capture::read_file(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
-            let keys = turntop::record::read_keys(file)
+            let mut passes = turntop::record::read_passes(file)
                 .map_err(|e| usage(format!("{}: {e}", file.display())))?;
             let mut model = Model::new(model_config);
             let label = file.file_name().map_or_else(
@@ -85,9 +85,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 |n| n.to_string_lossy().into_owned(),
             );
             let endpoint = model.add_endpoint(label.clone());
-            turntop::record::seed(&mut model, endpoint, keys);
+            // A pass before the first message is the seed the replay starts from.
+            let later = passes.split_off(passes.partition_point(|p| p.at_message == 0));
+            for seed in &passes {
+                seed.apply_to(&mut model, endpoint);
+            }
             if cli.once {
-                let now = replay::apply_all(&mut model, endpoint, &records);
+                let now = replay::apply_all_with_passes(&mut model, endpoint, &records, &later);
                 return print_once(&cli, &config, &model, now);
             }
             let mut app = build_app(&cli, &config)?;
@@ -116,7 +120,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 theme(&cli, &config),
                 move || tui::Clock::replay(start, speed),
                 async move {
-                    replay::run_controlled(records, endpoint, speed, tx, control_rx).await;
+                    replay::run_controlled(records, later, endpoint, speed, tx, control_rx).await;
                 },
             )
         }

@@ -3,10 +3,13 @@
 //! flushed after every message so a crash loses at most the one being written.
 //!
 //! The file starts with a `#` header (endpoint label, never a password; start time; columns).
-//! Connection losses and gaps are `#` comments where they happened. With `--keys`, the status
-//! keys found at start (the live source's SCAN + MGET seed) are written as
-//! `#key<TAB>epoch<TAB>key<TAB>value` lines (escaped like the message fields): comments to any
-//! capture reader, and the seed `turntop replay` starts from.
+//! Connection losses and gaps are `#` comments where they happened. With `--keys`, every pass
+//! over the status keys (the live source's SCAN + MGET: the seed at start, and the
+//! reconciliation passes every 30 s and after a reconnect) is written where it happened, as
+//! `#pass<TAB>epoch<TAB>begin`, one `#key<TAB>epoch<TAB>key<TAB>value` line per key (escaped like
+//! the message fields), and `#pass<TAB>epoch<TAB>end`: comments to any capture reader, and the
+//! seed and reconciliations `turntop replay` applies at their place. (Recordings made before
+//! passes were recorded have `#key` lines without `#pass` lines: one seed at start.)
 
 use std::future::Future;
 use std::io::{self, BufRead, Write};
@@ -24,6 +27,8 @@ use crate::source::redis::{self, RedisEndpoint, RunOptions, now};
 
 /// The start of a key snapshot line.
 pub const KEY_LINE: &str = "#key\t";
+/// The start of a line that begins or ends a pass over the status keys.
+pub const PASS_LINE: &str = "#pass\t";
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -37,8 +42,11 @@ pub struct Options {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub messages: u64,
+    /// Status keys found by the first pass (the seed).
     pub keys: u64,
     pub gaps: u64,
+    /// Passes over the status keys recorded (with `--keys`).
+    pub passes: u64,
 }
 
 /// Redis glob matching, enough for coturn's patterns (`*` only; other characters literal).
@@ -73,7 +81,8 @@ pub fn header(label: &str, start: Time, keys: bool) -> String {
     );
     if keys {
         h.push_str(
-            "# #key lines (TAB separated: epoch_s key value): the status keys at start (SCAN + MGET)\n",
+            "# #pass lines (epoch_s begin|end) enclose each pass over the status keys (SCAN + MGET:\n\
+             #   the seed, then reconciliations); #key lines (TAB separated: epoch_s key value) are its keys\n",
         );
     }
     h.push_str(
@@ -169,8 +178,13 @@ pub async fn record(
                     utc(to)
                 )
             }
-            SourceEvent::SeedBatch { at, entries, .. } if options.keys && seeds == 0 => {
-                summary.keys += entries.len() as u64;
+            SourceEvent::SeedBegin { at, .. } if options.keys => {
+                writeln!(out, "{PASS_LINE}{at:.3}\tbegin")
+            }
+            SourceEvent::SeedBatch { at, entries, .. } if options.keys => {
+                if seeds == 0 {
+                    summary.keys += entries.len() as u64;
+                }
                 entries.iter().try_for_each(|(key, value)| {
                     writeln!(
                         out,
@@ -182,12 +196,9 @@ pub async fn record(
             }
             SourceEvent::SeedEnd { at, .. } => {
                 seeds += 1;
-                if options.keys && seeds == 1 {
-                    writeln!(
-                        out,
-                        "# key snapshot complete at epoch {at:.3}: {} status keys",
-                        summary.keys
-                    )
+                if options.keys {
+                    summary.passes += 1;
+                    writeln!(out, "{PASS_LINE}{at:.3}\tend")
                 } else {
                     Ok(())
                 }
@@ -211,45 +222,110 @@ pub async fn record(
     Ok(summary)
 }
 
-/// The key snapshot lines of a recording: (epoch, key, value).
-pub fn read_keys(path: &Path) -> io::Result<Vec<(Time, String, Vec<u8>)>> {
-    let file = io::BufReader::new(std::fs::File::open(path)?);
-    let mut keys = Vec::new();
-    for line in file.split(b'\n') {
-        let line = line?;
-        let Some(rest) = line.strip_prefix(KEY_LINE.as_bytes()) else {
-            continue;
-        };
-        let rest = String::from_utf8_lossy(rest);
-        let rest = rest.strip_suffix('\r').unwrap_or(&rest);
-        let mut parts = rest.splitn(3, '\t');
-        if let (Some(at), Some(key), Some(value)) = (parts.next(), parts.next(), parts.next())
-            && let Ok(at) = at.parse::<f64>()
-        {
-            let key = String::from_utf8_lossy(&capture::unescape(key)).into_owned();
-            keys.push((at, key, capture::unescape(value)));
-        }
-    }
-    Ok(keys)
+/// One pass over the status keys in a recording, and where it goes among the messages.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyPass {
+    /// How many messages of the recording come before the end of the pass: it is applied
+    /// between message `at_message - 1` and message `at_message`.
+    pub at_message: usize,
+    pub begin: Time,
+    pub end: Time,
+    pub keys: Vec<(String, Vec<u8>)>,
 }
 
-/// Seed `model` from a key snapshot, as the live source seeds from Redis.
-pub fn seed(model: &mut Model, endpoint: EndpointId, keys: Vec<(Time, String, Vec<u8>)>) {
-    let Some(at) = keys.iter().map(|k| k.0).reduce(f64::max) else {
-        return;
-    };
-    let events = [
-        SourceEvent::SeedBegin { endpoint, at },
-        SourceEvent::SeedBatch {
-            endpoint,
-            at,
-            entries: keys.into_iter().map(|(_, k, v)| (k, v)).collect(),
-        },
-        SourceEvent::SeedEnd { endpoint, at },
-    ];
-    for ev in &events {
-        ev.apply_to(model);
+impl KeyPass {
+    /// The events the live source sent for this pass.
+    pub fn events(&self, endpoint: EndpointId) -> [SourceEvent; 3] {
+        [
+            SourceEvent::SeedBegin {
+                endpoint,
+                at: self.begin,
+            },
+            SourceEvent::SeedBatch {
+                endpoint,
+                at: self.end,
+                entries: self.keys.clone(),
+            },
+            SourceEvent::SeedEnd {
+                endpoint,
+                at: self.end,
+            },
+        ]
     }
+
+    pub fn apply_to(&self, model: &mut Model, endpoint: EndpointId) {
+        for ev in &self.events(endpoint) {
+            ev.apply_to(model);
+        }
+    }
+}
+
+fn time_of(field: Option<&str>) -> Option<Time> {
+    field?.parse::<f64>().ok().filter(|t| t.is_finite())
+}
+
+/// The passes over the status keys of a recording, in order. `#key` lines without `#pass`
+/// lines (older recordings) are one pass at the start, at the time of their newest key.
+pub fn read_passes(path: &Path) -> io::Result<Vec<KeyPass>> {
+    let file = io::BufReader::new(std::fs::File::open(path)?);
+    let mut passes: Vec<KeyPass> = Vec::new();
+    let mut open: Option<KeyPass> = None;
+    let mut loose: Option<KeyPass> = None;
+    let mut messages = 0;
+    for line in file.split(b'\n') {
+        let line = line?;
+        let text = String::from_utf8_lossy(&line);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        if let Some(rest) = text.strip_prefix(KEY_LINE) {
+            let mut parts = rest.splitn(3, '\t');
+            let (Some(at), Some(key), Some(value)) =
+                (time_of(parts.next()), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let key = String::from_utf8_lossy(&capture::unescape(key)).into_owned();
+            let entry = (key, capture::unescape(value));
+            match open.as_mut() {
+                Some(pass) => pass.keys.push(entry),
+                None => {
+                    let seed = loose.get_or_insert_with(|| KeyPass {
+                        begin: at,
+                        end: at,
+                        ..KeyPass::default()
+                    });
+                    seed.begin = seed.begin.max(at);
+                    seed.end = seed.begin;
+                    seed.keys.push(entry);
+                }
+            }
+        } else if let Some(rest) = text.strip_prefix(PASS_LINE) {
+            let mut parts = rest.split('\t');
+            let at = time_of(parts.next());
+            match (at, parts.next()) {
+                (Some(at), Some("begin")) => {
+                    open = Some(KeyPass {
+                        begin: at,
+                        end: at,
+                        ..KeyPass::default()
+                    });
+                }
+                (Some(at), Some("end")) => {
+                    if let Some(mut pass) = open.take() {
+                        pass.end = at;
+                        pass.at_message = messages;
+                        passes.push(pass);
+                    }
+                }
+                _ => {}
+            }
+        } else if !text.starts_with('#') && !text.trim().is_empty() {
+            messages += 1;
+        }
+    }
+    if let Some(seed) = loose {
+        passes.insert(0, seed);
+    }
+    Ok(passes)
 }
 
 #[cfg(test)]
@@ -284,16 +360,40 @@ mod tests {
         );
         text.push_str("0.100\t1795555336.600\tturn/*\tc\tm\n");
         std::fs::write(&path, &text).unwrap();
-        let keys = read_keys(&path).unwrap();
+        let passes = read_passes(&path).unwrap();
         assert_eq!(
-            keys,
-            vec![(
-                1795555336.5,
-                "turn/user/a\tb/allocation/1/status".to_owned(),
-                b"new lifetime=600".to_vec()
-            )]
+            passes,
+            vec![KeyPass {
+                at_message: 0,
+                begin: 1795555336.5,
+                end: 1795555336.5,
+                keys: vec![(
+                    "turn/user/a\tb/allocation/1/status".to_owned(),
+                    b"new lifetime=600".to_vec()
+                )]
+            }]
         );
         assert_eq!(capture::read_file(&path).unwrap().len(), 1);
         assert!(!text.contains("password"));
+    }
+
+    #[test]
+    fn passes_are_read_where_they_happened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.txt");
+        let mut text = header("127.0.0.1:6379", 100.0, true);
+        text.push_str("#pass\t100.000\tbegin\n#key\t100.100\tk1\tv1\n#pass\t100.200\tend\n");
+        text.push_str("1.000\t101.000\tturn/*\tc\tm\n");
+        text.push_str("2.000\t102.000\tturn/*\tc\tm\n");
+        text.push_str("#pass\t130.000\tbegin\n");
+        text.push_str("3.000\t130.100\tturn/*\tc\tm\n");
+        text.push_str("#key\t130.200\tk2\tv2\n#pass\t130.300\tend\n");
+        std::fs::write(&path, &text).unwrap();
+        let passes = read_passes(&path).unwrap();
+        let summary: Vec<_> = passes
+            .iter()
+            .map(|p| (p.at_message, p.begin, p.end, p.keys.len()))
+            .collect();
+        assert_eq!(summary, [(0, 100.0, 100.2, 1), (3, 130.0, 130.3, 1)]);
     }
 }

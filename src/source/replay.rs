@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use super::SourceEvent;
 use crate::capture::Record;
 use crate::model::{EndpointId, Model, Time};
+use crate::record::KeyPass;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
@@ -57,8 +58,23 @@ pub fn event_of(endpoint: EndpointId, r: &Record) -> SourceEvent {
 /// Apply a whole capture at once. Returns the capture time of the last record: the instant at
 /// which the resulting state is true.
 pub fn apply_all(model: &mut Model, endpoint: EndpointId, records: &[Record]) -> f64 {
+    apply_all_with_passes(model, endpoint, records, &[])
+}
+
+/// [`apply_all`], with the recording's passes over the status keys applied where they
+/// happened (see [`crate::record::read_passes`]).
+pub fn apply_all_with_passes(
+    model: &mut Model,
+    endpoint: EndpointId,
+    records: &[Record],
+    passes: &[KeyPass],
+) -> f64 {
     let mut last_evict = records.first().map_or(0.0, |r| r.epoch);
-    for r in records {
+    let mut passes = passes.iter().peekable();
+    for (i, r) in records.iter().enumerate() {
+        while let Some(pass) = passes.next_if(|p| p.at_message <= i) {
+            pass.apply_to(model, endpoint);
+        }
         // Evict on the captured clock, once a captured second, as the live loop does on its tick.
         if r.epoch - last_evict >= 1.0 {
             model.evict(r.epoch);
@@ -66,7 +82,11 @@ pub fn apply_all(model: &mut Model, endpoint: EndpointId, records: &[Record]) ->
         }
         model.apply_raw(endpoint, r.epoch, &r.channel, &r.message);
     }
-    let end = records.last().map_or(0.0, |r| r.epoch);
+    let mut end = records.last().map_or(0.0, |r| r.epoch);
+    for pass in passes {
+        pass.apply_to(model, endpoint);
+        end = end.max(pass.end);
+    }
     model.evict(end);
     end
 }
@@ -80,12 +100,14 @@ pub async fn run(
     tx: mpsc::UnboundedSender<SourceEvent>,
 ) {
     let (_keep, control) = watch::channel(Control::default());
-    run_controlled(records, endpoint, speed, tx, control).await;
+    run_controlled(records, Vec::new(), endpoint, speed, tx, control).await;
 }
 
-/// [`run`], obeying pause and step requests from `control`.
+/// [`run`], obeying pause and step requests from `control`, with the recording's passes over
+/// the status keys sent where they happened.
 pub async fn run_controlled(
     records: Vec<Record>,
+    passes: Vec<KeyPass>,
     endpoint: EndpointId,
     speed: Speed,
     tx: mpsc::UnboundedSender<SourceEvent>,
@@ -98,7 +120,15 @@ pub async fn run_controlled(
     let mut steps_done = control.borrow().steps;
     let mut control_open = true;
     let mut last = first;
-    for r in &records {
+    let mut passes = passes.into_iter().peekable();
+    for (i, r) in records.iter().enumerate() {
+        while let Some(pass) = passes.next_if(|p| p.at_message <= i) {
+            for ev in pass.events(endpoint) {
+                if tx.send(ev).is_err() {
+                    return;
+                }
+            }
+        }
         loop {
             // Without a controller any more, play on.
             let c = if control_open {
@@ -286,6 +316,7 @@ mod tests {
         let records = [100.0, 101.0, 102.0, 110.0, 111.0].map(record_at).to_vec();
         tokio::spawn(run_controlled(
             records,
+            Vec::new(),
             EndpointId(0),
             Speed::Factor(1.0),
             tx,
