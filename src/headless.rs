@@ -132,6 +132,7 @@ pub enum RowOut {
     Allocation(Box<output::AllocationOut>),
     User(output::UserOut),
     Realm(output::RealmOut),
+    Server(output::ServerOut),
 }
 
 pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
@@ -159,6 +160,7 @@ pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
                 }
                 Row::User(u) => RowOut::User(output::user_out(u)),
                 Row::Realm(r) => RowOut::Realm(output::realm_out(r)),
+                Row::Server(s) => RowOut::Server(output::server_out(model, s, now)),
             })
             .collect(),
     }

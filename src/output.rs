@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::coturn::{Counters, Leg};
-use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
+use crate::model::view::{Aggregate, AllocationRow, RealmRow, ServerRow, UserRow};
 use crate::model::{EndReason, EventCounters, Model, Rate, State, Time};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -13,6 +13,9 @@ pub struct Snapshot {
     pub allocations: Vec<AllocationOut>,
     pub users: Vec<UserOut>,
     pub realms: Vec<RealmOut>,
+    /// One per coturn listener (endpoint and `local=`), see [`ServerOut`].
+    #[serde(default)]
+    pub servers: Vec<ServerOut>,
     pub counters: EventCounters,
     pub endpoints: Vec<EndpointOut>,
 }
@@ -112,6 +115,24 @@ pub struct RealmOut {
     pub rates: RatesOut,
 }
 
+/// A coturn listener: the Redis endpoint its statuses came from and the `local=` address its
+/// clients reached (null for statuses without one: older coturn).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerOut {
+    pub endpoint: String,
+    pub local: Option<String>,
+    pub allocations_live: u32,
+    pub allocations_unconfirmed: u32,
+    pub allocations_expired: u32,
+    pub allocations_ended: u32,
+    /// Open allocations whose id another coturn on the same Redis used at the same time.
+    pub allocations_collided: u32,
+    pub client: Counters,
+    pub peer: Counters,
+    pub rates: RatesOut,
+    pub last_report_age_s: Option<f64>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EndpointOut {
     pub label: String,
@@ -195,6 +216,25 @@ pub fn realm_out(r: &RealmRow<'_>) -> RealmOut {
     }
 }
 
+/// One coturn listener as the JSON snapshot shows it.
+pub fn server_out(model: &Model, s: &ServerRow, now: Time) -> ServerOut {
+    ServerOut {
+        endpoint: model
+            .endpoint(s.endpoint)
+            .map_or_else(String::new, |e| e.label.clone()),
+        local: model.atom(s.local).map(str::to_owned),
+        allocations_live: s.agg.live,
+        allocations_unconfirmed: s.agg.unconfirmed,
+        allocations_expired: s.agg.expired,
+        allocations_ended: s.agg.ended,
+        allocations_collided: s.collided,
+        client: s.agg.client,
+        peer: s.agg.peer,
+        rates: agg_rates(&s.agg),
+        last_report_age_s: s.agg.last_report.map(|t| round2((now - t).max(0.0))),
+    }
+}
+
 /// The model's state at `now`, sorted so that equal states give equal output.
 pub fn snapshot(model: &Model, now: Time) -> Snapshot {
     let mut allocations: Vec<AllocationOut> = model
@@ -212,6 +252,13 @@ pub fn snapshot(model: &Model, now: Time) -> Snapshot {
     let mut realms: Vec<RealmOut> = model.realm_rows(now).iter().map(realm_out).collect();
     realms.sort_by(|a, b| a.realm.cmp(&b.realm));
 
+    let mut servers: Vec<ServerOut> = model
+        .server_rows(now)
+        .iter()
+        .map(|s| server_out(model, s, now))
+        .collect();
+    servers.sort_by(|a, b| (&a.endpoint, &a.local).cmp(&(&b.endpoint, &b.local)));
+
     let endpoints = model
         .endpoints()
         .iter()
@@ -226,6 +273,7 @@ pub fn snapshot(model: &Model, now: Time) -> Snapshot {
         allocations,
         users,
         realms,
+        servers,
         counters: model.counters.clone(),
         endpoints,
     }

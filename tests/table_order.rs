@@ -118,6 +118,12 @@ fn all_rows<'a>(kind: TableKind, ctx: &Ctx<'a>) -> Vec<Row<'a>> {
             .into_iter()
             .map(Row::Realm)
             .collect(),
+        TableKind::Servers => ctx
+            .model
+            .server_rows(ctx.now)
+            .into_iter()
+            .map(Row::Server)
+            .collect(),
     }
 }
 

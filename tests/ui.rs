@@ -271,6 +271,8 @@ fn keys_sort_filter_drill_back_freeze() {
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.top_kind(), TableKind::Realms);
     app.on_key(code(KeyCode::Tab));
+    assert_eq!(app.top_kind(), TableKind::Servers);
+    app.on_key(code(KeyCode::Tab));
     assert_eq!(app.top_kind(), TableKind::Allocations);
 
     // Freeze asks the loop to snapshot; zoom steps through the windows; q quits.

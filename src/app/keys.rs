@@ -26,6 +26,7 @@ pub enum Command {
     Allocations,
     Users,
     Realms,
+    Servers,
     Filter,
     ClearFilter,
     SortNext,
@@ -141,6 +142,8 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("1", Command::Allocations),
     ("2", Command::Users),
     ("3", Command::Realms),
+    // `4` is the Problems view's (issue 13).
+    ("5", Command::Servers),
     ("/", Command::Filter),
     ("\\", Command::ClearFilter),
     ("s", Command::SortNext),

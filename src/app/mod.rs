@@ -104,7 +104,7 @@ pub enum Action {
 #[derive(Clone, Debug)]
 pub struct App {
     pub stack: Vec<Level>,
-    pub sorts: [Sort; 3],
+    pub sorts: [Sort; TableKind::COUNT],
     pub filter: Filter,
     pub filter_error: Option<String>,
     pub mode: Mode,
@@ -114,7 +114,7 @@ pub struct App {
     pub keys: KeyMap,
     pub mouse: bool,
     /// Columns the user configured per table (`None` = all, by priority).
-    pub columns: [Option<Vec<Col>>; 3],
+    pub columns: [Option<Vec<Col>>; TableKind::COUNT],
     /// Detail screen: scroll of the event log.
     pub detail_scroll: Scroll,
     /// Showing a replay: pause and step apply (and the hints and help show them).
@@ -130,20 +130,10 @@ impl App {
                 kind: view,
                 scope: Scope::All,
             })],
-            sorts: [
-                Sort {
-                    col: Col::Rate,
-                    descending: true,
-                },
-                Sort {
-                    col: Col::Rate,
-                    descending: true,
-                },
-                Sort {
-                    col: Col::Rate,
-                    descending: true,
-                },
-            ],
+            sorts: [Sort {
+                col: Col::Rate,
+                descending: true,
+            }; TableKind::COUNT],
             filter: Filter::default(),
             filter_error: None,
             mode: Mode::Normal,
@@ -152,7 +142,7 @@ impl App {
             units: RateUnits::Bytes,
             keys: KeyMap::default(),
             mouse: false,
-            columns: [None, None, None],
+            columns: Default::default(),
             detail_scroll: Scroll::default(),
             replay: false,
             paused: false,
@@ -171,6 +161,16 @@ impl App {
 
     pub fn screen(&self) -> Screen {
         self.level().screen
+    }
+
+    /// The command that shows a top-level table (its tab's key).
+    pub fn view_command(kind: TableKind) -> Command {
+        match kind {
+            TableKind::Allocations => Command::Allocations,
+            TableKind::Users => Command::Users,
+            TableKind::Realms => Command::Realms,
+            TableKind::Servers => Command::Servers,
+        }
     }
 
     /// The top-level table (what Tab cycles).
@@ -380,11 +380,13 @@ impl App {
             Command::NextView | Command::PrevView => {
                 let i = self.top_kind().index() as isize
                     + if cmd == Command::NextView { 1 } else { -1 };
-                self.switch_to(TableKind::ALL[i.rem_euclid(3) as usize]);
+                let n = TableKind::ALL.len() as isize;
+                self.switch_to(TableKind::ALL[i.rem_euclid(n) as usize]);
             }
             Command::Allocations => self.switch_to(TableKind::Allocations),
             Command::Users => self.switch_to(TableKind::Users),
             Command::Realms => self.switch_to(TableKind::Realms),
+            Command::Servers => self.switch_to(TableKind::Servers),
             Command::Filter => {
                 self.mode = Mode::Filter {
                     input: self.filter.source().to_owned(),
@@ -452,6 +454,10 @@ impl App {
             RowKey::User(slot) => Screen::Table {
                 kind: TableKind::Allocations,
                 scope: Scope::User(slot),
+            },
+            RowKey::Server(endpoint, local) => Screen::Table {
+                kind: TableKind::Allocations,
+                scope: Scope::Server(crate::model::EndpointId(endpoint), local),
             },
             RowKey::Allocation { .. } => Screen::Detail { key },
         };

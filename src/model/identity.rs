@@ -264,6 +264,21 @@ impl Model {
         }
     }
 
+    /// Remember a listener a status named.
+    pub(super) fn note_listener(&mut self, endpoint: EndpointId, local: Option<Atom>) {
+        if let Some(l) = local
+            && !self.listeners.contains(&(endpoint, l))
+        {
+            self.listeners.push((endpoint, l));
+        }
+    }
+
+    /// How many coturn listeners statuses have named (the allocations' SERVER column is worth
+    /// showing when there are several, or several endpoints).
+    pub fn listener_count(&self) -> usize {
+        self.listeners.len()
+    }
+
     pub(super) fn want_reconcile(&mut self, endpoint: EndpointId) {
         if !self.reconcile_wanted.contains(&endpoint) {
             self.reconcile_wanted.push(endpoint);

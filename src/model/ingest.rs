@@ -2,7 +2,7 @@
 
 use super::atoms::Atoms;
 use super::{
-    Allocation, Ds, EndReason, EndpointId, Hot, Model, Phase, Report, StatusLogKind, Time,
+    Allocation, Ds, EndReason, EndpointId, Hot, Model, Phase, RateRing, Report, StatusLogKind, Time,
 };
 use crate::coturn::{self, Leg, Message, ParseError, Payload, Status, StatusFields};
 use crate::sanitize::sanitize;
@@ -152,10 +152,12 @@ impl Model {
         let slot = match msg.payload {
             Payload::Status(Status::New(f)) => {
                 let local = f.local.and_then(|l| self.atoms.intern(l));
+                self.note_listener(endpoint, local);
                 self.slot_for_new(key, ch, local, at)
             }
             Payload::Status(Status::Refreshed(f)) => {
                 let local = f.local.and_then(|l| self.atoms.intern(l));
+                self.note_listener(endpoint, local);
                 match self.slot_for_status(key, ch, local, at, None) {
                     Some(slot) => slot,
                     None => return,
@@ -263,18 +265,20 @@ impl Model {
                 if let Some(h) = self.hot.get_mut(slot as usize) {
                     h.set_leg(leg, leg_stats);
                 }
-                if span_ms > 0
-                    && let Some(realm) = self
+                if span_ms > 0 {
+                    let (span, bytes) = (f64::from(span_ms) / 1000.0, delta.bytes());
+                    let leg_index = usize::from(leg == Leg::Peer);
+                    if let Some(realm) = self
                         .realms
                         .get_mut(a.realm as usize)
                         .and_then(Option::as_mut)
-                {
-                    let rings = realm.history.get_or_insert_with(Default::default);
-                    rings[usize::from(leg == Leg::Peer)].add(
-                        at,
-                        f64::from(span_ms) / 1000.0,
-                        delta.bytes(),
-                    );
+                    {
+                        let rings = realm.history.get_or_insert_with(Default::default);
+                        rings[leg_index].add(at, span, bytes);
+                    }
+                    let local = a.local.map_or(0, |l| l.index());
+                    server_ring(&mut self.server_history, endpoint, local)[leg_index]
+                        .add(at, span, bytes);
                 }
                 if no_status && a.client.reports + a.peer.reports == 1 {
                     // Its first word is traffic: a session without an allocation (so far). If no
@@ -354,6 +358,23 @@ impl Model {
         }
         remote_changed
     }
+}
+
+/// The history of one coturn listener (`local`: its atom index, 0 without one), made on first use.
+fn server_ring(
+    history: &mut Vec<Vec<Option<Box<[RateRing; 2]>>>>,
+    endpoint: EndpointId,
+    local: usize,
+) -> &mut [RateRing; 2] {
+    let e = usize::from(endpoint.0);
+    if history.len() <= e {
+        history.resize_with(e + 1, Vec::new);
+    }
+    let by_local = &mut history[e];
+    if by_local.len() <= local {
+        by_local.resize_with(local + 1, || None);
+    }
+    by_local[local].get_or_insert_with(Default::default)
 }
 
 fn clamp_u32(v: u64) -> u32 {

@@ -96,6 +96,11 @@ pub struct Model {
     watched: Vec<(u32, AllocationId, Time)>,
     /// Endpoints whose status keys should be reconciled now (an id reuse showed a restart).
     reconcile_wanted: Vec<EndpointId>,
+    /// Client and peer rates of each coturn listener, per second: `[endpoint][local atom
+    /// index]` (index 0: statuses without `local=`), allocated at its first report.
+    server_history: Vec<Vec<Option<Box<[RateRing; 2]>>>>,
+    /// Every coturn listener a status named (few: a fleet's servers).
+    listeners: Vec<(EndpointId, Atom)>,
     name_hasher: foldhash::fast::RandomState,
     users: Vec<Option<User>>,
     free_users: Vec<u32>,
@@ -132,6 +137,8 @@ impl Model {
             twins: FxHashMap::default(),
             watched: Vec::new(),
             reconcile_wanted: Vec::new(),
+            server_history: Vec::new(),
+            listeners: Vec::new(),
             name_hasher: foldhash::fast::RandomState::default(),
             users: Vec::new(),
             free_users: Vec::new(),

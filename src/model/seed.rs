@@ -66,6 +66,7 @@ impl Model {
             });
         let alloc_key = self.key_of(endpoint, &ch);
         let local = fields.local.and_then(|l| self.atoms.intern(l));
+        self.note_listener(endpoint, local);
         let Some(slot) = self.slot_for_status(alloc_key, &ch, local, at, Some(pass_start)) else {
             return;
         };

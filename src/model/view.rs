@@ -1,7 +1,7 @@
 //! Read-only views of the model at an instant: one row per allocation, user or realm, with the
 //! aggregates computed from the allocations themselves, so they can never drift from them.
 
-use super::{Allocation, Hot, Model, Rate, State, Time};
+use super::{Allocation, Atom, EndpointId, Hot, Model, Rate, State, Time};
 use crate::coturn::{Counters, Leg};
 
 /// One allocation as a table shows it.
@@ -99,6 +99,17 @@ pub struct UserRow<'a> {
     pub user: &'a str,
     pub user_display: &'a str,
     pub agg: Aggregate,
+}
+
+/// One coturn listener (an endpoint and the `local=` address its clients reached; statuses
+/// without `local=` group under their endpoint alone).
+#[derive(Clone, Debug)]
+pub struct ServerRow {
+    pub endpoint: EndpointId,
+    pub local: Option<Atom>,
+    pub agg: Aggregate,
+    /// Its allocations flagged as sharing their id with another coturn's.
+    pub collided: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -221,6 +232,71 @@ impl Model {
             rows[i].agg.merge(agg);
         }
         rows
+    }
+
+    /// One row per coturn listener, in one pass over the allocations' hot copy, ordered by
+    /// endpoint and first appearance.
+    pub fn server_rows(&self, now: Time) -> Vec<ServerRow> {
+        let mut rows: Vec<ServerRow> = Vec::new();
+        // [endpoint][local atom index] -> its row.
+        let mut row_of: Vec<Vec<Option<usize>>> = Vec::new();
+        for (_, h) in self.hot_slots() {
+            let Some(state) = h.state(now) else { continue };
+            let (e, l) = (usize::from(h.endpoint), usize::from(h.local_index()));
+            if row_of.len() <= e {
+                row_of.resize_with(e + 1, Vec::new);
+            }
+            if row_of[e].len() <= l {
+                row_of[e].resize(l + 1, None);
+            }
+            let i = *row_of[e][l].get_or_insert_with(|| {
+                rows.push(ServerRow {
+                    endpoint: EndpointId(h.endpoint),
+                    local: h.local(),
+                    agg: Aggregate::default(),
+                    collided: 0,
+                });
+                rows.len() - 1
+            });
+            rows[i].agg.add(h, state, now);
+            if h.collision && state.is_open() {
+                rows[i].collided += 1;
+            }
+        }
+        rows.sort_by_key(|r| r.endpoint);
+        rows
+    }
+
+    /// A coturn listener's bytes per second, as [`Model::realm_history`].
+    pub fn server_history(
+        &self,
+        endpoint: EndpointId,
+        local: Option<Atom>,
+        leg: Leg,
+        now: Time,
+        buckets: usize,
+        bucket_secs: f64,
+    ) -> Vec<Option<f64>> {
+        let ring = self
+            .server_history
+            .get(usize::from(endpoint.0))
+            .and_then(|by_local| by_local.get(local.map_or(0, |l| l.index())))
+            .and_then(Option::as_ref);
+        match ring {
+            Some(rings) => rings[usize::from(leg == Leg::Peer)].buckets(now, buckets, bucket_secs),
+            None => vec![None; buckets],
+        }
+    }
+
+    /// How a coturn listener is named on screen: its `local=` address, after its endpoint's
+    /// label when several endpoints are followed; the label alone without a `local=`.
+    pub fn server_label(&self, endpoint: EndpointId, local: Option<Atom>) -> String {
+        let label = self.endpoint(endpoint).map_or("?", |e| e.label.as_str());
+        match self.atom(local) {
+            Some(l) if self.endpoints().len() > 1 => format!("{label} {l}"),
+            Some(l) => l.to_owned(),
+            None => label.to_owned(),
+        }
     }
 
     /// What the header shows, in one light pass over the allocations (no rows built).

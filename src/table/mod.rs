@@ -1,5 +1,5 @@
-//! What each table shows: columns, cells, sort keys and filter fields of allocation, user and
-//! realm rows (pure). The TUI and the headless `--once` table/CSV both use this, so they show
+//! What each table shows: columns, cells, sort keys and filter fields of allocation, user,
+//! realm and server rows (pure). The TUI and the headless `--once` table/CSV both use this, so they show
 //! exactly the same rows and columns.
 
 use std::borrow::Cow;
@@ -7,11 +7,12 @@ use std::borrow::Cow;
 use crate::coturn::Leg;
 use crate::filter::{Filterable, NumField, TextField};
 use crate::format::{self, RateUnits};
-use crate::model::view::{Aggregate, AllocationRow, RealmRow, UserRow};
-use crate::model::{Allocation, Hot, Model, State, Time};
+use crate::model::view::{Aggregate, AllocationRow, RealmRow, ServerRow, UserRow};
+use crate::model::{Allocation, EndpointId, Hot, Model, State, Time};
 
 mod matcher;
 mod order;
+mod servers;
 
 use matcher::AllocationFields;
 pub use order::{TableRows, rows, sorted_rows};
@@ -24,15 +25,23 @@ pub enum TableKind {
     Allocations,
     Users,
     Realms,
+    Servers,
 }
 
 impl TableKind {
-    pub const ALL: [TableKind; 3] = [TableKind::Allocations, TableKind::Users, TableKind::Realms];
+    pub const COUNT: usize = 4;
+    pub const ALL: [TableKind; TableKind::COUNT] = [
+        TableKind::Allocations,
+        TableKind::Users,
+        TableKind::Realms,
+        TableKind::Servers,
+    ];
     pub fn title(self) -> &'static str {
         match self {
             TableKind::Allocations => "Allocations",
             TableKind::Users => "Users",
             TableKind::Realms => "Realms",
+            TableKind::Servers => "Servers",
         }
     }
     pub fn index(self) -> usize {
@@ -67,6 +76,10 @@ pub enum Col {
     Live,
     Expired,
     Ended,
+    /// Open allocations whose status key is gone and that were not heard from since.
+    Unconfirmed,
+    /// Servers: open allocations whose id another coturn on the same Redis used too.
+    Collided,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -80,7 +93,13 @@ pub struct ColumnSpec {
     pub right: bool,
 }
 
-const fn c(col: Col, title: &'static str, width: u16, priority: u8, right: bool) -> ColumnSpec {
+pub(crate) const fn c(
+    col: Col,
+    title: &'static str,
+    width: u16,
+    priority: u8,
+    right: bool,
+) -> ColumnSpec {
     ColumnSpec {
         col,
         title,
@@ -150,6 +169,7 @@ pub fn columns(kind: TableKind) -> &'static [ColumnSpec] {
         TableKind::Allocations => ALLOCATION_COLUMNS,
         TableKind::Users => USER_COLUMNS,
         TableKind::Realms => REALM_COLUMNS,
+        TableKind::Servers => servers::SERVER_COLUMNS,
     }
 }
 
@@ -199,6 +219,8 @@ pub enum Scope {
     All,
     Realm(u32),
     User(u32),
+    /// The allocations of one coturn listener: endpoint, and local atom index (0: none).
+    Server(EndpointId, u16),
 }
 
 /// A stable identity for keeping the selection on the same thing when rows move.
@@ -211,6 +233,8 @@ pub enum RowKey {
     },
     User(u32),
     Realm(u32),
+    /// Endpoint and local atom index.
+    Server(u16, u16),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -232,6 +256,7 @@ pub enum Row<'a> {
     Allocation(AllocationRow<'a>),
     User(UserRow<'a>),
     Realm(RealmRow<'a>),
+    Server(ServerRow),
 }
 
 /// A number of an allocation from its hot fields: what sorting 100k allocations needs without
@@ -297,6 +322,7 @@ pub fn aggregate_number(
         Col::Bytes => agg.client.bytes().saturating_add(agg.peer.bytes()) as f64,
         Col::LastReport => (now - agg.last_report?).max(0.0),
         Col::Live => f64::from(agg.live),
+        Col::Unconfirmed => f64::from(agg.unconfirmed),
         Col::Expired => f64::from(agg.expired),
         Col::Ended => f64::from(agg.ended),
         Col::Users => f64::from(realm_users?),
@@ -320,6 +346,7 @@ fn allocation_in_scope(model: &Model, h: &Hot, scope: Scope) -> bool {
         Scope::Realm(realm) => model
             .user(h.user)
             .is_some_and(|u| model.user_realm_slot(u) == realm),
+        Scope::Server(endpoint, local) => h.endpoint == endpoint.0 && h.local_index() == local,
     }
 }
 
@@ -343,6 +370,7 @@ impl<'a> Row<'a> {
             },
             Row::User(u) => RowKey::User(u.slot),
             Row::Realm(r) => RowKey::Realm(r.slot),
+            Row::Server(s) => RowKey::Server(s.endpoint.0, local_index(s)),
         }
     }
 
@@ -351,6 +379,7 @@ impl<'a> Row<'a> {
             Row::Allocation(_) => None,
             Row::User(u) => Some(&u.agg),
             Row::Realm(r) => Some(&r.agg),
+            Row::Server(s) => Some(&s.agg),
         }
     }
 
@@ -369,7 +398,7 @@ impl<'a> Row<'a> {
                 };
                 leg.map(pick)
             }
-            Row::User(_) | Row::Realm(_) => {
+            Row::User(_) | Row::Realm(_) | Row::Server(_) => {
                 let agg = self.agg()?;
                 let leg = if matches!(col, Col::ClientRx | Col::ClientTx) {
                     agg.client_rate
@@ -423,6 +452,8 @@ impl<'a> Row<'a> {
             }
             (Row::User(u), _) => aggregate_number(&u.agg, None, col, now),
             (Row::Realm(r), _) => aggregate_number(&r.agg, Some(r.users), col, now),
+            (Row::Server(s), Col::Collided) => Some(f64::from(s.collided)),
+            (Row::Server(s), _) => aggregate_number(&s.agg, None, col, now),
         }
     }
 
@@ -434,6 +465,9 @@ impl<'a> Row<'a> {
                 return user_text(u.user_display, u.realm_display, col).map(Cow::Borrowed);
             }
             (Row::Realm(r), Col::Realm) => Cow::Borrowed(r.realm_display),
+            (Row::Server(s), Col::Endpoint) => {
+                Cow::Owned(ctx.model.server_label(s.endpoint, s.local))
+            }
             _ => return None,
         })
     }
@@ -480,7 +514,12 @@ impl<'a> Row<'a> {
                 },
                 _ => String::new(),
             },
-            Col::Live | Col::Expired | Col::Ended | Col::Users => self
+            Col::Live
+            | Col::Expired
+            | Col::Ended
+            | Col::Users
+            | Col::Unconfirmed
+            | Col::Collided => self
                 .number(col, now)
                 .map_or_else(String::new, |n| format!("{n:.0}")),
             _ => String::new(),
@@ -505,12 +544,16 @@ pub fn allocation_text<'a>(
         Col::User => Cow::Borrowed(&*model.user_of(a).display),
         Col::Realm => Cow::Borrowed(&*model.realm_of(a).display),
         Col::Id => Cow::Owned(a.id.short()),
-        Col::Endpoint => Cow::Borrowed(model.endpoint(a.endpoint).map_or("", |e| e.label.as_str())),
+        Col::Endpoint => Cow::Owned(model.server_label(a.endpoint, a.local)),
         Col::Type => Cow::Borrowed(model.atom(a.transport).unwrap_or("?")),
         Col::Remote => Cow::Borrowed(a.remote.as_deref().unwrap_or("?")),
         Col::State => Cow::Borrowed(state_word(state)),
         _ => return None,
     })
+}
+
+fn local_index(s: &ServerRow) -> u16 {
+    s.local.map_or(0, |l| u16::try_from(l.index()).unwrap_or(0))
 }
 
 /// The text of a user row's text column: its name or its realm's.
@@ -542,6 +585,9 @@ impl Filterable for FilterView<'_, '_> {
             (Row::User(u), TextField::User) => Some(u.user.into()),
             (Row::User(u), TextField::Realm) => Some(u.realm.unwrap_or("").into()),
             (Row::Realm(r), TextField::Realm) => Some(r.realm.unwrap_or("").into()),
+            (Row::Server(s), TextField::Endpoint) => {
+                Some(self.ctx.model.server_label(s.endpoint, s.local).into())
+            }
             _ => None,
         }
     }

@@ -152,7 +152,8 @@ fn text_group(model: &Model, h: &Hot, slot: u32, state: State, col: Col) -> usiz
         Col::Realm => model
             .user(h.user)
             .map_or(0, |u| model.user_realm_slot(u) as usize),
-        Col::Endpoint => usize::from(h.endpoint),
+        // The server: endpoint and listener (an atom index, at most 4096).
+        Col::Endpoint => usize::from(h.endpoint) * 4097 + usize::from(h.local_index()),
         Col::Type => h.transport().map_or(0, |t| t.index()),
         Col::State => state as usize,
         _ => slot as usize,
@@ -253,6 +254,7 @@ pub fn sorted_rows<'a>(
         TableKind::Allocations => allocation_rows(ctx.model, ctx.now, scope, filter, sort),
         TableKind::Users => user_rows(scope, filter, sort, ctx),
         TableKind::Realms => realm_rows(filter, sort, ctx),
+        TableKind::Servers => server_rows(filter, sort, ctx),
     }
 }
 
@@ -345,7 +347,8 @@ fn user_rows<'a>(scope: Scope, filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> Ta
         let in_scope = match scope {
             Scope::Realm(realm) => model.user_realm_slot(user) == realm,
             Scope::User(u) => slot == u,
-            Scope::All => true,
+            // A user is not a server's: drill-down never scopes users by server.
+            Scope::All | Scope::Server(..) => true,
         };
         if !in_scope {
             continue;
@@ -381,20 +384,49 @@ fn user_rows<'a>(scope: Scope, filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> Ta
 
 /// Realms are few (a row each, built whole); drill-down never scopes them.
 fn realm_rows<'a>(filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> TableRows<'a> {
-    let (model, now) = (ctx.model, ctx.now);
-    let mut rows: Vec<Row<'a>> = model.realm_rows(now).into_iter().map(Row::Realm).collect();
-    // Unfiltered, the realms are every aggregate there is: the header's totals are their sums.
-    let totals = filter.is_empty().then(|| {
-        let mut t = Totals::default();
-        for r in &rows {
-            if let Row::Realm(g) = r {
-                t.agg.merge(&g.agg);
-                t.users += g.users;
-                t.realms += 1;
+    let rows: Vec<Row<'a>> = ctx
+        .model
+        .realm_rows(ctx.now)
+        .into_iter()
+        .map(Row::Realm)
+        .collect();
+    built_rows(rows, filter, sort, ctx)
+}
+
+/// Servers (coturn listeners) are few too.
+fn server_rows<'a>(filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> TableRows<'a> {
+    let rows: Vec<Row<'a>> = ctx
+        .model
+        .server_rows(ctx.now)
+        .into_iter()
+        .map(Row::Server)
+        .collect();
+    built_rows(rows, filter, sort, ctx)
+}
+
+/// A table of rows built whole (realms, servers): filtered and keyed for sorting; unfiltered,
+/// the header's totals are their sums.
+fn built_rows<'a>(
+    mut rows: Vec<Row<'a>>,
+    filter: &Filter,
+    sort: Sort,
+    ctx: &Ctx<'a>,
+) -> TableRows<'a> {
+    let now = ctx.now;
+    // Realms: every aggregate there is. (Servers do not know users and realms: the header
+    // counts them in its own pass.)
+    let totals =
+        (filter.is_empty() && rows.iter().all(|r| matches!(r, Row::Realm(_)))).then(|| {
+            let mut t = Totals::default();
+            for r in &rows {
+                if let Row::Realm(g) = r {
+                    t.agg.merge(&g.agg);
+                    t.users += g.users;
+                    t.realms += 1;
+                }
             }
-        }
-        t
-    });
+            t
+        });
     if !filter.is_empty() {
         rows.retain(|row| filter.matches(&FilterView { row, ctx }));
     }

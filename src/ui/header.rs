@@ -196,6 +196,31 @@ fn activity_spans(
     if c.gaps > 0 {
         spans.push(Span::styled(format!("  gaps {}", c.gaps), theme.warn));
     }
+    if c.ids_reused > 0 {
+        spans.push(Span::styled(
+            format!("  restarts: {} ids reused", c.ids_reused),
+            theme.dim,
+        ));
+    }
+    if c.id_collisions > 0 {
+        spans.push(Span::styled(
+            format!("  {}", collision_warning(c.id_collisions)),
+            theme.bad,
+        ));
+    }
+}
+
+/// The one warning of ids shared by coturns on one Redis, with the remedy.
+pub(super) fn collision_warning(ids: u64) -> String {
+    let ids = if ids == 1 {
+        "1 id".to_owned()
+    } else {
+        format!("{ids} ids")
+    };
+    format!(
+        "⚠ {ids} used by two coturns on one Redis at once (rows flagged, their traffic not exact): \
+         give each coturn its own Redis or realm"
+    )
 }
 
 /// The second line: counts, total rates per leg, the history window, pre-auth sessions.
@@ -218,6 +243,11 @@ fn totals_line<'a>(
     Line::from(vec![
         Span::raw(" live "),
         Span::styled(agg.live.to_string(), theme.accent),
+        Span::raw(if agg.unconfirmed > 0 {
+            format!(" (+{} unconfirmed)", agg.unconfirmed)
+        } else {
+            String::new()
+        }),
         Span::raw(if agg.expired > 0 {
             format!(" (+{} expired)", agg.expired)
         } else {

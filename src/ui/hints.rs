@@ -45,7 +45,7 @@ pub fn commands(app: &App) -> Vec<Hint> {
     };
     let drill = match table {
         Some(TableKind::Realms) => "users",
-        Some(TableKind::Users) => "allocations",
+        Some(TableKind::Users | TableKind::Servers) => "allocations",
         Some(TableKind::Allocations) | None => "detail",
     };
     let drilled = app.stack.len() > 1;
@@ -87,10 +87,11 @@ pub fn commands(app: &App) -> Vec<Hint> {
             Command::NextView,
             place(Some(8), None, "view"),
             Some(format!(
-                "next view ({} allocations, {} users, {} realms)",
+                "next view ({} allocations, {} users, {} realms, {} servers)",
                 key(Command::Allocations),
                 key(Command::Users),
-                key(Command::Realms)
+                key(Command::Realms),
+                key(Command::Servers)
             )),
         ),
         hint(

@@ -18,6 +18,10 @@ fn scope_label(model: &Model, scope: Scope) -> Option<String> {
             .realms()
             .find(|(s, _)| *s == slot)
             .map(|(_, r)| format!("realm {}", r.display)),
+        Scope::Server(endpoint, local) => Some(format!(
+            "server {}",
+            model.server_label(endpoint, crate::model::Atom::from_index(usize::from(local)))
+        )),
         Scope::User(slot) => model.user(slot).map(|u| {
             let realm = model.realm_of_user(u);
             format!(
@@ -56,7 +60,8 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model, theme: &
         } else {
             theme.base
         };
-        spans.push(Span::styled(format!("{} {}", i + 1, kind.title()), style));
+        let key = app.keys.key_for(App::view_command(*kind));
+        spans.push(Span::styled(format!("{key} {}", kind.title()), style));
     }
     for level in app.stack.iter().skip(1) {
         if let Some(c) = crumb(model, level.screen) {

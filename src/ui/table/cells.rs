@@ -82,5 +82,6 @@ fn history(cx: &CellCx<'_, '_>, row: &Row<'_>, leg: Leg, width: u16) -> Vec<Opti
         Row::Allocation(a) => model.allocation_history(a.alloc, leg, now, n, bucket),
         Row::User(u) => model.user_history(u.slot, leg, now, n, bucket),
         Row::Realm(r) => model.realm_history(r.slot, leg, now, n, bucket),
+        Row::Server(s) => model.server_history(s.endpoint, s.local, leg, now, n, bucket),
     }
 }

@@ -47,7 +47,8 @@ pub(super) fn draw(
     let (first, visible) = rows_on_screen(app, &mut rows, page);
     let selected = app.level().selected;
 
-    let multi = ctx.model.endpoints().len() > 1;
+    // Which server an allocation is on matters when there are several (endpoints or listeners).
+    let multi = ctx.model.endpoints().len() > 1 || ctx.model.listener_count() > 1;
     let fitted = fit_columns(app.table_columns(kind), area.width, multi);
     let cx = CellCx {
         ctx,
@@ -181,6 +182,7 @@ fn empty_message(kind: TableKind, filtered: bool) -> &'static str {
         TableKind::Allocations => "no allocations yet: waiting for coturn to publish",
         TableKind::Users => "no users yet",
         TableKind::Realms => "no realms yet",
+        TableKind::Servers => "no coturn servers yet: waiting for coturn to publish",
     }
 }
 
