@@ -4,6 +4,9 @@
 //! Prints events/s into the model (parse + apply, one core) and memory per live allocation
 //! (RSS growth and the model's own accounting), next to the targets of issue 3.
 //! Run: `cargo bench --bench model` (add `-- --quick` for a 10x smaller run).
+//!
+//! `cargo bench --bench model -- --realms`: memory of 20k allocations (20k users) in 50 realms
+//! and in 20k realms (REST deployments with a realm per tenant), each in its own process.
 
 mod common;
 
@@ -12,7 +15,51 @@ use std::time::Instant;
 use common::{REALMS, SIM_SECONDS, T0, rss_bytes, workload};
 use turntop::model::{Model, ModelConfig};
 
+/// Ingest 20k allocations of 20k users in `realms` realms; print RSS growth and the model's
+/// accounting.
+fn realm_memory(realms: usize) {
+    let w = common::workload_in(20_000, 20_000, realms);
+    let rss_before = rss_bytes();
+    let mut model = Model::new(ModelConfig::default());
+    let ep = model.add_endpoint("bench");
+    let mut last_evict = 0.0;
+    for e in &w.events {
+        let (channel, payload) = w.message(e);
+        if e.at - last_evict >= 1.0 {
+            model.evict(T0 + e.at);
+            last_evict = e.at;
+        }
+        model.apply_raw(ep, T0 + e.at, channel, payload.as_bytes());
+    }
+    let rss = rss_bytes().saturating_sub(rss_before);
+    let with_ring = model.realms().filter(|(_, r)| r.history.is_some()).count();
+    println!(
+        "{realms} realms ({with_ring} with a history ring): RSS growth {:.1} MB, model accounting {:.1} MB",
+        rss as f64 / 1e6,
+        model.approx_bytes() as f64 / 1e6
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--realms-one") {
+        realm_memory(
+            args.get(i + 1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(REALMS),
+        );
+        return;
+    }
+    if args.iter().any(|a| a == "--realms") {
+        for realms in [REALMS, 20_000] {
+            let status = std::process::Command::new(std::env::current_exe().expect("exe"))
+                .args(["--realms-one", &realms.to_string()])
+                .status()
+                .expect("run");
+            assert!(status.success());
+        }
+        return;
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let scale = if quick { 10 } else { 1 };
     let (allocs, users) = (common::ALLOCATIONS / scale, common::USERS / scale);

@@ -1,5 +1,7 @@
 //! `turntop --once` against live Redis: connect every endpoint, seed, listen for a while, and
-//! return the model (the caller prints the same JSON snapshot as a replay).
+//! return the model (the caller prints the same JSON snapshot as a replay). While it listens
+//! it runs the TUI's once-a-second tick (retention, eviction, rows whose key went missing), so
+//! a long `--listen` keeps memory bounded the same way.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -78,9 +80,14 @@ pub async fn once(
                 ev.apply_to(&mut model);
             }
         }
-        let deadline = tokio::time::Instant::now() + listen;
+        let start = tokio::time::Instant::now();
+        let deadline = start + listen;
+        let second = Duration::from_secs(1);
+        let mut tick = tokio::time::interval_at(start + second, second);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
+                _ = tick.tick() => model.evict(redis::now()),
                 n = rx.recv_many(&mut batch, 4096) => {
                     if n == 0 {
                         break;

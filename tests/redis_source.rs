@@ -696,6 +696,65 @@ fn once_prints_the_live_state_as_json() {
     );
 }
 
+/// `--once --listen` evicts as the TUI does: with REST usernames churning (every allocation a
+/// new user, deleted at once), the model's slab (its memory) is bounded by the retention, not
+/// by how long it listened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_listen_applies_the_retention_while_it_listens() {
+    let server = RedisServer::start();
+    let url = server.url();
+    let mut con = server.connection(&url);
+    let stop = Arc::new(AtomicBool::new(false));
+    let published = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let publisher = {
+        let (stop, published) = (stop.clone(), published.clone());
+        std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                for _ in 0..20 {
+                    n += 1;
+                    let base =
+                        format!("turn/realm/r/user/1795641736:u{n}/allocation/000000000000000001");
+                    publish(&mut con, &format!("{base}/status"), b"new lifetime=600");
+                    publish(&mut con, &format!("{base}/status"), b"deleted");
+                }
+                published.store(n, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let endpoint = redis_source::RedisEndpoint::parse(&url, None, None, &TlsOptions::default())
+        .expect("endpoint");
+    let config = ModelConfig {
+        retention: 1.0,
+        ..ModelConfig::default()
+    };
+    let result = turntop::live::once(
+        vec![endpoint],
+        Duration::from_secs(6),
+        config,
+        redis_source::RunOptions::default(),
+    )
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    let _ = tokio::task::spawn_blocking(move || publisher.join()).await;
+    let (model, _) = result.expect("once");
+    let n = published.load(Ordering::Relaxed);
+    // About 1000 allocations a second: slots are freed and reused after 1 s (retention) + 1 s
+    // (tick), so the slab holds a few seconds' worth, not all of them.
+    assert!(n > 2000, "published {n}");
+    let slots = model.allocation_slot_count() as u64;
+    assert!(
+        slots <= n / 2,
+        "{slots} allocation slots for {n} allocations"
+    );
+    assert!(
+        model.user_slots() as u64 <= n / 2,
+        "{} user slots",
+        model.user_slots()
+    );
+}
+
 #[test]
 fn once_fails_clearly_when_redis_is_unreachable_or_the_url_is_bad() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

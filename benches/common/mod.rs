@@ -78,10 +78,15 @@ impl Workload {
 }
 
 pub fn workload(allocs: usize, users: usize) -> Workload {
+    workload_in(allocs, users, REALMS)
+}
+
+/// [`workload`] over `realms` realms.
+pub fn workload_in(allocs: usize, users: usize, realms: usize) -> Workload {
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     // Channel names, built with the same function the demo uses (so they are coturn's shapes):
     // realm-less for one realm in 50, REST-style usernames for a third of the users.
-    let realm_of_user: Vec<usize> = (0..users).map(|u| u % REALMS).collect();
+    let realm_of_user: Vec<usize> = (0..users).map(|u| u % realms).collect();
     let user_name: Vec<String> = (0..users)
         .map(|u| {
             if u % 3 == 0 {

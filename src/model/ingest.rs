@@ -268,12 +268,12 @@ impl Model {
                 if span_ms > 0 {
                     let (span, bytes) = (f64::from(span_ms) / 1000.0, delta.bytes());
                     let leg_index = usize::from(leg == Leg::Peer);
-                    if let Some(realm) = self
+                    if let Some(rings) = self
                         .realms
                         .get_mut(a.realm as usize)
                         .and_then(Option::as_mut)
+                        .and_then(|r| r.history.as_mut())
                     {
-                        let rings = realm.history.get_or_insert_with(Default::default);
                         rings[leg_index].add(at, span, bytes);
                     }
                     let local = a.local.map_or(0, |l| l.index());

@@ -2,7 +2,8 @@
 //! them.
 
 use super::{
-    Allocation, Atom, Endpoint, EndpointId, Hot, Model, Phase, Realm, SearchText, Time, User,
+    Allocation, Atom, Endpoint, EndpointId, Hot, Model, Phase, RateRing, Realm, SearchText, Time,
+    User,
 };
 use crate::coturn::AllocationId;
 
@@ -148,12 +149,20 @@ impl Model {
                 .flatten()
                 .map(|u| u.name.len() * 2 + u.display.len() + u.allocations.capacity() * 4)
                 .sum::<usize>();
-        let realms: usize = self
-            .realms
-            .iter()
-            .flatten()
-            .map(|r| r.users.capacity() * (std::mem::size_of::<(Box<str>, u32)>() + 1) + 64)
-            .sum();
+        let ring = std::mem::size_of::<[RateRing; 2]>() + 2 * super::ring::RING_SECS * 8;
+        let realms: usize = self.realms.capacity() * std::mem::size_of::<Option<Realm>>()
+            + self
+                .realms
+                .iter()
+                .flatten()
+                .map(|r| {
+                    r.users.capacity() * (std::mem::size_of::<(Box<str>, u32)>() + 1)
+                        + r.name.as_ref().map_or(0, |n| 2 * n.len())
+                        + r.display.len()
+                        + r.history.as_ref().map_or(0, |_| ring)
+                })
+                .sum::<usize>()
+            + self.realm_index.capacity() * (std::mem::size_of::<(Box<str>, u32)>() + 1);
         slots + heap + index + users + realms
     }
 }

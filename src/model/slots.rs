@@ -32,6 +32,7 @@ impl Model {
         let mut allocation = Allocation::new(endpoint, id, user, at);
         allocation.name_hash = name_hash;
         allocation.realm = self.users[user as usize].as_ref().map_or(0, |u| u.realm);
+        self.realm_gained_allocation(allocation.realm);
         let slot = insert_slot(
             &mut self.allocations,
             &mut self.free_allocations,
@@ -152,6 +153,7 @@ impl Model {
                 None => self.index.remove(&key),
             };
         }
+        self.realm_lost_allocation(a.realm);
         let Some(user) = self.users[a.user as usize].as_mut() else {
             return;
         };

@@ -25,9 +25,17 @@ pub struct Realm {
     /// [`crate::filter::char_classes`] of `name` (0 without one).
     pub name_chars: u32,
     pub(super) users: StrMap<u32>,
-    /// Client and peer rates of all its allocations, per second (allocated at the first report).
+    /// Its allocation slots' count (live, ended and traffic-only).
+    pub(super) allocations: u32,
+    /// Client and peer rates of all its allocations, per second: made once it has
+    /// [`REALM_RING_MIN`] allocations (28 KB). A smaller realm's history is the sum of its
+    /// allocations' own (a few reports each), so a realm costs a few hundred bytes, not 28 KB:
+    /// REST deployments put each tenant in its own realm.
     pub history: Option<Box<[RateRing; 2]>>,
 }
+
+/// Allocations from which a realm keeps its own history ring.
+pub const REALM_RING_MIN: u32 = 8;
 
 impl Model {
     pub(super) fn realm_slot(&mut self, realm: Option<&str>) -> u32 {
@@ -43,6 +51,7 @@ impl Model {
             display: realm.map_or_else(|| "(no realm)".into(), |r| sanitize(r).into()),
             name_chars: realm.map_or(0, crate::filter::char_classes),
             users: StrMap::default(),
+            allocations: 0,
             history: None,
         };
         let slot = insert_slot(&mut self.realms, &mut self.free_realms, value);
@@ -75,6 +84,50 @@ impl Model {
             r.users.insert(user.into(), slot);
         }
         slot
+    }
+
+    /// A new allocation slot of `realm_slot`: from [`REALM_RING_MIN`] on, the realm keeps its
+    /// own history ring, filled from its allocations' reports so far.
+    pub(super) fn realm_gained_allocation(&mut self, realm_slot: u32) {
+        let Some(realm) = self
+            .realms
+            .get_mut(realm_slot as usize)
+            .and_then(Option::as_mut)
+        else {
+            return;
+        };
+        realm.allocations += 1;
+        if realm.allocations < REALM_RING_MIN || realm.history.is_some() {
+            return;
+        }
+        let mut rings: Box<[RateRing; 2]> = Box::default();
+        for &user in realm.users.values() {
+            let Some(u) = self.users.get(user as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            for &slot in &u.allocations {
+                let Some(a) = self.allocations.get(slot as usize).and_then(Option::as_ref) else {
+                    continue;
+                };
+                for (i, leg) in [&a.client, &a.peer].into_iter().enumerate() {
+                    for r in leg.series.reports().filter(|r| r.span_ms > 0) {
+                        let end = self.base.unwrap_or(0.0) + f64::from(r.end) / 10.0;
+                        rings[i].add(end, r.span_secs(), r.bytes());
+                    }
+                }
+            }
+        }
+        realm.history = Some(rings);
+    }
+
+    pub(super) fn realm_lost_allocation(&mut self, realm_slot: u32) {
+        if let Some(realm) = self
+            .realms
+            .get_mut(realm_slot as usize)
+            .and_then(Option::as_mut)
+        {
+            realm.allocations = realm.allocations.saturating_sub(1);
+        }
     }
 
     pub(super) fn remove_user(&mut self, slot: u32) {

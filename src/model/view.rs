@@ -347,7 +347,7 @@ impl Model {
     }
 
     /// The same for a realm, from its per-second history ring (one pass over 1800 seconds,
-    /// however many allocations it has).
+    /// however many allocations it has); a realm too small for a ring sums its allocations'.
     pub fn realm_history(
         &self,
         realm_slot: u32,
@@ -356,10 +356,22 @@ impl Model {
         buckets: usize,
         bucket_secs: f64,
     ) -> Vec<Option<f64>> {
-        match self.realm(realm_slot).and_then(|r| r.history.as_ref()) {
-            Some(rings) => rings[usize::from(leg == Leg::Peer)].buckets(now, buckets, bucket_secs),
-            None => vec![None; buckets],
+        let Some(realm) = self.realm(realm_slot) else {
+            return vec![None; buckets];
+        };
+        if let Some(rings) = realm.history.as_ref() {
+            return rings[usize::from(leg == Leg::Peer)].buckets(now, buckets, bucket_secs);
         }
+        let mut out = vec![None; buckets];
+        for (user_slot, _) in self.realm_users(realm) {
+            let sum = self.user_history(user_slot, leg, now, buckets, bucket_secs);
+            for (o, v) in out.iter_mut().zip(sum) {
+                if let Some(v) = v {
+                    *o = Some(o.unwrap_or(0.0) + v);
+                }
+            }
+        }
+        out
     }
 }
 
