@@ -21,3 +21,5 @@ pgrep -x turnserver >/dev/null 2>&1 && echo "note: a system turnserver is runnin
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 cargo test
+# A short fuzz run (seconds; scripts/fuzz.sh 10000000 for a long one, see BENCHMARKS.md).
+FUZZ_PROFILE=dev scripts/fuzz.sh 200000

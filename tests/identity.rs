@@ -31,7 +31,7 @@ impl Lab {
     fn publish(&mut self, at: f64, user: &str, kind: EventKind, payload: &str) {
         let ch = channel_name(REALM, user, ID, kind);
         self.m.apply_raw(self.ep, T0 + at, &ch, payload.as_bytes());
-        self.m.check_hot().expect("hot copy");
+        self.m.check_invariants(T0 + at).expect("invariants");
     }
 
     fn new_on(&mut self, at: f64, user: &str, local: &str) {
@@ -73,12 +73,12 @@ impl Lab {
             self.m.seed_status(self.ep, T0 + at, &key, value.as_bytes());
         }
         self.m.end_seed(self.ep, T0 + at);
-        self.m.check_hot().expect("hot copy");
+        self.m.check_invariants(T0 + at).expect("invariants");
     }
 
     fn tick(&mut self, at: f64) {
         self.m.evict(T0 + at);
-        self.m.check_hot().expect("hot copy");
+        self.m.check_invariants(T0 + at).expect("invariants");
     }
 
     /// (state, local, bytes, end reason, collision) of every row of `user`, oldest first.

@@ -10,6 +10,7 @@
 
 mod allocation;
 mod atoms;
+mod check;
 mod endpoint;
 mod hot;
 mod identity;
