@@ -119,7 +119,8 @@ fn message(rng: &mut Rng, c: &Corpus) -> (String, Vec<u8>) {
             if let Some(at) = text.find("local=") {
                 let end = text[at..].find(',').map_or(text.len(), |e| at + e);
                 let mut t = text.clone();
-                t.replace_range(at + 6..end, *rng.pick(&LOCALS));
+                let local = LOCALS[rng.below(LOCALS.len())];
+                t.replace_range(at + 6..end, local);
                 payload = t.into_bytes();
             }
         }

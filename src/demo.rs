@@ -45,6 +45,16 @@
 //!   milliseconds, and UDP ones that never see `lifetime=600` and expire after 777 s.
 //! - **Pre-auth sessions**: a `traffic` + `traffic/peer` pair with an empty user and no status,
 //!   for sessions closed before they authenticated.
+//! - **Listeners**: clients reach one of two listening addresses (10.0.0.1 and 10.0.0.2), on
+//!   3478 (UDP, TCP) or 5349 (TLS, DTLS): four coturn listeners in the Servers view.
+//! - **Restarts**: now and then ([`DemoConfig::restart_after`], then about every
+//!   [`DemoConfig::restart_every`]) the server crashes and comes back: nothing is published for
+//!   its open allocations, its status keys are gone, its id counters start again at 1. Most
+//!   clients with a call in progress reconnect within seconds, to the same listener, and get the
+//!   ids of their previous sessions, as with real coturn; the rest are gone.
+//! - **Status keys**: [`Demo::status_keys`] lists the keys the server's Redis would hold; the
+//!   real-time driver hands them to turntop in a reconciliation pass every 30 s and when asked,
+//!   as the Redis source does.
 //!
 //! # Determinism
 //!
@@ -64,6 +74,7 @@ use tokio::sync::mpsc;
 use crate::coturn::{self, AllocationId, Counters, EventKind, Leg};
 use crate::model::EndpointId;
 use crate::source::SourceEvent;
+use crate::source::redis::{self, ReconcileTrigger};
 
 /// The bundled realms and users (`assets/demo.toml`).
 pub const BUNDLED_DATA: &str = include_str!("../assets/demo.toml");
@@ -93,6 +104,10 @@ pub struct DemoConfig {
     pub swell: f64,
     /// Period of that swell, in seconds.
     pub swell_period: f64,
+    /// Seconds after `start` of the first server restart (0: never).
+    pub restart_after: f64,
+    /// Mean seconds between restarts after the first.
+    pub restart_every: f64,
 }
 
 impl Default for DemoConfig {
@@ -105,6 +120,8 @@ impl Default for DemoConfig {
             preauth_per_minute: 4.0,
             swell: 0.12,
             swell_period: 1800.0,
+            restart_after: 150.0,
+            restart_every: 1500.0,
         }
     }
 }
@@ -691,6 +708,8 @@ struct Alloc {
     status_fields: String,
     plan: AllocPlan,
     phase: Phase,
+    /// When it was allocated (its plan's duration runs from there).
+    started: f64,
     /// Granted by the last refresh, and when.
     lifetime: u32,
     last_refresh: f64,
@@ -784,6 +803,8 @@ enum Ev {
     FlowChange(u64),
     End(u64),
     Delete(u64),
+    /// The server crashes and restarts.
+    Restart,
 }
 
 #[derive(Debug)]
@@ -870,6 +891,10 @@ impl Demo {
             out: Vec::new(),
         };
         demo.schedule(origin, Ev::Arrival);
+        if demo.config.restart_after > 0.0 {
+            let first = start + demo.config.restart_after;
+            demo.schedule(first, Ev::Restart);
+        }
         if demo.config.preauth_per_minute > 0.0 {
             let gap = demo.rng.exp(60.0 / demo.config.preauth_per_minute);
             demo.schedule(origin + gap, Ev::PreAuth);
@@ -1012,6 +1037,7 @@ impl Demo {
             Ev::FlowChange(key) => self.flow_change(at, key),
             Ev::End(key) => self.end(at, key),
             Ev::Delete(key) => self.delete(at, key),
+            Ev::Restart => self.restart(at),
         }
     }
 
@@ -1045,6 +1071,7 @@ impl Demo {
                     status_fields,
                     plan: ap,
                     phase: Phase::Allocated,
+                    started: start,
                     lifetime: INITIAL_LIFETIME,
                     last_refresh: start,
                     flow: Flow::default(),
@@ -1100,11 +1127,21 @@ impl Demo {
     }
 
     fn allocate(&mut self, at: f64, key: u64) {
-        let id = self.next_id();
+        // A client reconnecting after a restart gets the id of its previous session.
+        let reused = self.allocs.get(&key).map(|a| a.id).filter(|id| id.0 != 0);
+        let id = match reused {
+            Some(id) => {
+                let thread = (id.relay_thread() as usize).min(self.counters.len() - 1);
+                self.counters[thread] = self.counters[thread].max(id.counter());
+                id
+            }
+            None => self.next_id(),
+        };
         let Some(a) = self.allocs.get_mut(&key) else {
             return;
         };
         a.id = id;
+        a.started = at;
         a.last_refresh = at;
         a.accrued_to = at;
         let plan = a.plan.clone();
@@ -1251,6 +1288,80 @@ impl Demo {
         }
     }
 
+    /// The server crashes and restarts: its allocations vanish without a word, its keys are
+    /// deleted, its counters start again; most calls in progress reconnect with their old ids.
+    fn restart(&mut self, at: f64) {
+        let mut old: Vec<Alloc> = self.allocs.drain().map(|(_, a)| a).collect();
+        old.sort_by_key(|a| a.id);
+        self.counters.iter_mut().for_each(|c| *c = 0);
+        for a in old {
+            let remaining = a.plan.duration - (at - a.started).max(0.0);
+            let in_call = a.id.0 != 0
+                && matches!(a.phase, Phase::Active | Phase::Allocated)
+                && a.plan.profile != Profile::Probe
+                && remaining > 15.0;
+            if !in_call || !self.rng.chance(0.75) {
+                continue;
+            }
+            let key = self.next_key;
+            self.next_key += 1;
+            let back = at + self.rng.range(2.0, 12.0);
+            let plan = AllocPlan {
+                offset: 0.0,
+                duration: remaining,
+                ..a.plan.clone()
+            };
+            self.allocs.insert(
+                key,
+                Alloc {
+                    id: a.id,
+                    realm: a.realm,
+                    user: a.user,
+                    status_fields: a.status_fields,
+                    plan,
+                    phase: Phase::Allocated,
+                    started: back,
+                    lifetime: INITIAL_LIFETIME,
+                    last_refresh: back,
+                    flow: Flow::default(),
+                    rates: [0.0; 4],
+                    sizes: [0.0; 4],
+                    acc: [0.0; 4],
+                    acc_bytes: [0.0; 4],
+                    accrued_to: back,
+                    report_gen: 0,
+                    total: [Counters::default(); 2],
+                },
+            );
+            self.schedule(back, Ev::Allocate(key));
+        }
+        let every = self.config.restart_every.max(60.0);
+        let next = at + self.rng.range(0.5 * every, 1.5 * every);
+        self.schedule(next, Ev::Restart);
+    }
+
+    /// The status keys the server's Redis holds now (key, value), as a SCAN + MGET finds them.
+    pub fn status_keys(&self) -> Vec<(String, Vec<u8>)> {
+        let mut keys: Vec<(String, Vec<u8>)> = self
+            .allocs
+            .values()
+            .filter(|a| a.id.0 != 0)
+            .map(|a| {
+                let lifetime = if a.phase == Phase::Released {
+                    0
+                } else {
+                    a.lifetime
+                };
+                (
+                    coturn::channel_name(a.realm.as_deref(), &a.user, a.id, EventKind::Status),
+                    format!("refreshed lifetime={lifetime}, {}", a.status_fields).into_bytes(),
+                )
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
     fn delete(&mut self, at: f64, key: u64) {
         let Some(mut a) = self.allocs.remove(&key) else {
             return;
@@ -1297,22 +1408,62 @@ pub async fn run_from(
             return;
         }
     }
-    follow(demo, endpoint, tx).await;
+    follow(demo, endpoint, tx, ReconcileTrigger::default()).await;
 }
 
 /// Publish every message of an already warmed-up demo when it is due, endlessly, with simulated
-/// time advancing with tokio's clock from the demo's start. Stops when the receiver is gone.
-pub async fn follow(mut demo: Demo, endpoint: EndpointId, tx: mpsc::UnboundedSender<SourceEvent>) {
+/// time advancing with tokio's clock from the demo's start; hand turntop the server's status
+/// keys every 30 s and when `reconcile` asks (at most every 3 s), as the Redis source does.
+/// Stops when the receiver is gone.
+pub async fn follow(
+    mut demo: Demo,
+    endpoint: EndpointId,
+    tx: mpsc::UnboundedSender<SourceEvent>,
+    reconcile: ReconcileTrigger,
+) {
     let start = demo.start();
     let origin = tokio::time::Instant::now();
-    while let Some(next) = demo.next_due() {
-        let due = origin + Duration::from_secs_f64((next - start).max(0.0));
-        tokio::time::sleep_until(due).await;
-        let now = start + origin.elapsed().as_secs_f64();
-        for m in demo.advance(now.max(next)) {
+    let at = |t: f64| origin + Duration::from_secs_f64((t - start).max(0.0));
+    let every = redis::RunOptions::default().reconcile_every.as_secs_f64();
+    let spacing = redis::RECONCILE_SPACING.as_secs_f64();
+    let (mut next_pass, mut last_pass) = (start + every, f64::NEG_INFINITY);
+    let mut wanted = false;
+    loop {
+        let pass_due = if wanted {
+            next_pass.min(last_pass + spacing)
+        } else {
+            next_pass
+        };
+        let next = demo.next_due().unwrap_or(f64::INFINITY).min(pass_due);
+        tokio::select! {
+            () = tokio::time::sleep_until(at(next)), if next.is_finite() => {}
+            () = reconcile.requested() => {
+                wanted = true;
+                continue;
+            }
+        }
+        let now = (start + origin.elapsed().as_secs_f64()).max(next);
+        for m in demo.advance(now) {
             if tx.send(m.into_event(endpoint)).is_err() {
                 return;
             }
+        }
+        if now >= pass_due {
+            let events = [
+                SourceEvent::SeedBegin { endpoint, at: now },
+                SourceEvent::SeedBatch {
+                    endpoint,
+                    at: now,
+                    entries: demo.status_keys(),
+                },
+                SourceEvent::SeedEnd { endpoint, at: now },
+            ];
+            for ev in events {
+                if tx.send(ev).is_err() {
+                    return;
+                }
+            }
+            (wanted, last_pass, next_pass) = (false, now, now + every);
         }
     }
 }

@@ -147,17 +147,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 return print_once(&cli, &config, &model, now);
             };
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let mut reconcilers = turntop::source::Reconcilers::default();
+            let trigger = reconcilers.trigger(endpoint);
             run_tui(
                 app,
                 model,
                 rx,
                 None,
-                Default::default(),
+                reconcilers,
                 SourceInfo::Demo,
                 theme(&cli, &config),
                 || tui::Clock::Wall,
                 async move {
-                    turntop::demo::follow(demo, endpoint, tx).await;
+                    turntop::demo::follow(demo, endpoint, tx, trigger).await;
                 },
             )
         }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use turntop::coturn::{self, Counters, Leg, Payload, Status};
+use turntop::coturn::{self, Counters, EventKind, Leg, Payload, Status};
 use turntop::demo::{self, Demo, DemoConfig, DemoMessage};
 use turntop::model::{EndpointId, Model, ModelConfig, State};
 use turntop::source::SourceEvent;
@@ -50,7 +50,11 @@ struct Seen {
 
 #[test]
 fn ten_minutes_parse_add_up_and_paint_every_state() {
-    let config = DemoConfig::default();
+    // One process all along (its restarts have their own test): every id is one allocation.
+    let config = DemoConfig {
+        restart_after: 0.0,
+        ..DemoConfig::default()
+    };
     let relay_threads = u64::from(config.relay_threads);
     let msgs = run_for(config, 600.0);
     let end = START + 600.0;
@@ -304,6 +308,93 @@ fn ten_minutes_parse_add_up_and_paint_every_state() {
     assert!(slow >= 50, "{slow} audio-paced reports");
 }
 
+/// The demo's coturn restarts: calls in progress reconnect to the same listener with their old
+/// ids (each its own row; the old one ended, replaced), the rest vanish without a word, and the
+/// status keys (what a reconciliation pass hands turntop) are the new process's allocations
+/// only: after a pass and the grace, turntop's live rows are exactly those.
+#[test]
+fn a_restart_reuses_ids_and_a_key_pass_shows_who_is_left() {
+    let config = DemoConfig {
+        warmup: 600.0,
+        restart_after: 60.0,
+        restart_every: 3600.0,
+        ..DemoConfig::with_seed(5)
+    };
+    let mut demo = Demo::new(config, START);
+    let mut m = Model::new(ModelConfig {
+        retention: 1e9,
+        key_grace: 10.0,
+        ..ModelConfig::default()
+    });
+    let ep = m.add_endpoint("demo");
+    let apply = |m: &mut Model, msgs: Vec<DemoMessage>| {
+        for msg in msgs {
+            m.apply_raw(ep, msg.at, &msg.channel, msg.payload.as_bytes());
+        }
+    };
+    apply(&mut m, demo.prewarm());
+    let before = m
+        .allocations()
+        .filter(|a| a.state(START).is_some_and(|s| s == State::Live))
+        .count();
+    // The restart at +60 s and the reconnections within 12 s.
+    let mut t = START;
+    while t < START + 80.0 {
+        t += 1.0;
+        apply(&mut m, demo.advance(t));
+        m.evict(t);
+    }
+    assert!(m.counters.ids_reused >= 10, "{:?}", m.counters);
+    assert_eq!(m.counters.id_collisions, 0, "one server, same listeners");
+    assert!(
+        m.take_reconcile_requests().contains(&ep),
+        "a restart asks for a pass"
+    );
+    let replaced = m
+        .allocations()
+        .filter(|a| a.end_reason == Some(turntop::model::EndReason::Replaced))
+        .count() as u64;
+    assert_eq!(replaced, m.counters.ids_reused);
+    // A pass with the new process's keys; 10 s of silence later the ghosts are unconfirmed.
+    m.begin_seed(ep, t);
+    for (key, value) in demo.status_keys() {
+        m.seed_status(ep, t, &key, &value);
+    }
+    m.end_seed(ep, t);
+    while t < START + 95.0 {
+        t += 1.0;
+        apply(&mut m, demo.advance(t));
+        m.evict(t);
+    }
+    m.check_invariants(t).expect("invariants");
+    let keys: BTreeSet<String> = demo.status_keys().into_iter().map(|(k, _)| k).collect();
+    let live: BTreeSet<String> = m
+        .allocations()
+        .filter(|a| matches!(a.state(t), Some(State::Live | State::Released)))
+        .map(|a| {
+            let u = m.user_of(a);
+            coturn::channel_name(
+                m.realm_of(a).name.as_deref(),
+                &u.name,
+                a.id,
+                EventKind::Status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        live, keys,
+        "turntop's live rows are the restarted server's allocations"
+    );
+    let unconfirmed = m
+        .allocations()
+        .filter(|a| a.state(t) == Some(State::Unconfirmed))
+        .count();
+    assert!(
+        unconfirmed >= 5 && before > unconfirmed,
+        "{unconfirmed} ghosts of {before}"
+    );
+}
+
 #[test]
 fn deterministic_per_seed_however_advance_is_cut() {
     let config = DemoConfig {
@@ -362,9 +453,23 @@ async fn run_keeps_time_order_and_the_real_time_schedule() {
     let task = tokio::spawn(demo::run_from(config, START, EndpointId(3), tx));
     let mut last = f64::NEG_INFINITY;
     let (mut history, mut live) = (0, 0);
+    let mut passes = Vec::new();
     while last < START + 60.0 {
-        let Some(SourceEvent::Message { endpoint, at, .. }) = rx.recv().await else {
-            panic!("the demo sends messages only, endlessly");
+        let (endpoint, at) = match rx.recv().await {
+            Some(SourceEvent::Message { endpoint, at, .. }) => (endpoint, at),
+            // A reconciliation pass with the server's status keys, every 30 s.
+            Some(SourceEvent::SeedBatch {
+                endpoint,
+                at,
+                entries,
+            }) => {
+                assert_eq!(endpoint, EndpointId(3));
+                assert!(!entries.is_empty());
+                passes.push(at);
+                continue;
+            }
+            Some(SourceEvent::SeedBegin { .. } | SourceEvent::SeedEnd { .. }) => continue,
+            other => panic!("the demo sends messages and key passes, endlessly: {other:?}"),
         };
         assert_eq!(endpoint, EndpointId(3));
         assert!(at >= last, "time order: {at} after {last}");
@@ -384,6 +489,8 @@ async fn run_keeps_time_order_and_the_real_time_schedule() {
         }
     }
     assert!(history > 100 && live > 100, "{history} + {live}");
+    assert!((1..=2).contains(&passes.len()), "{passes:?}");
+    assert!((passes[0] - (START + 30.0)).abs() < 0.01, "{passes:?}");
     // Gone receiver: the task stops.
     drop(rx);
     tokio::time::timeout(Duration::from_secs(3600), task)

@@ -476,3 +476,120 @@ fn the_detail_log_scrolls_no_further_than_its_last_line() {
     render(&mut app, &m, now, 80, 24, ThemeName::None);
     assert_eq!(app.detail_scroll.offset(), at_bottom - 1);
 }
+
+/// A fleet on one Redis at a fixed clock (t0 = 1 800 000 000): a restart with id reuse on
+/// 10.0.0.1:3478, a second server on 10.0.0.2:3478 that uses one of the same ids at the same
+/// time, and an allocation whose key went missing and that fell silent.
+fn fleet_model() -> (Model, f64) {
+    const T0: f64 = 1_800_000_000.0;
+    let mut m = Model::new(ModelConfig {
+        retention: 600.0,
+        history_window: 1800.0,
+        key_grace: 30.0,
+    });
+    let ep = m.add_endpoint("127.0.0.1:16379");
+    m.set_connection(ep, T0, turntop::model::ConnectionState::Connected);
+    let publish = |m: &mut Model, at: f64, user: &str, id: u64, kind, payload: &str| {
+        let ch = coturn::channel_name(Some("fleet.example"), user, AllocationId(id), kind);
+        m.apply_raw(ep, T0 + at, &ch, payload.as_bytes());
+    };
+    let new = |local: &str, remote: &str| {
+        format!("new lifetime=600, type=UDP, local={local}, remote={remote}, ssl=NONE, cipher=NONE")
+    };
+    let traffic = "rcvp=1000, rcvb=120000, sentp=1000, sentb=120000";
+    let client = EventKind::Traffic(coturn::Leg::Client);
+    let peer = EventKind::Traffic(coturn::Leg::Peer);
+    for (user, id) in [("alice", 1), ("bob", 2), ("carol", 3)] {
+        publish(
+            &mut m,
+            0.0,
+            user,
+            id,
+            EventKind::Status,
+            &new("10.0.0.1:3478", "192.0.2.1:5000"),
+        );
+    }
+    for t in [10.0, 20.0] {
+        for (user, id) in [("alice", 1), ("bob", 2), ("carol", 3)] {
+            publish(&mut m, t, user, id, client, traffic);
+            publish(&mut m, t, user, id, peer, traffic);
+        }
+    }
+    // The first server restarts at 25 s: alice comes back with her id, bob and carol do not.
+    publish(
+        &mut m,
+        30.0,
+        "alice",
+        1,
+        EventKind::Status,
+        &new("10.0.0.1:3478", "192.0.2.1:5002"),
+    );
+    // The second server gives id 2 to another bob at the same time as the first one's.
+    publish(
+        &mut m,
+        31.0,
+        "bob",
+        2,
+        EventKind::Status,
+        &new("10.0.0.2:3478", "198.51.100.7:6000"),
+    );
+    for t in [40.0, 50.0] {
+        publish(&mut m, t, "alice", 1, client, traffic);
+        publish(&mut m, t, "bob", 2, client, traffic);
+        publish(&mut m, t, "alice", 1, peer, traffic);
+        publish(&mut m, t, "bob", 2, peer, traffic);
+    }
+    // The reconciliation the restart asked for: only the new process's keys (and the second
+    // server's) are there.
+    m.begin_seed(ep, T0 + 32.0);
+    for (user, id, local) in [("alice", 1, "10.0.0.1:3478"), ("bob", 2, "10.0.0.2:3478")] {
+        let key = coturn::channel_name(
+            Some("fleet.example"),
+            user,
+            AllocationId(id),
+            EventKind::Status,
+        );
+        let value = format!("refreshed lifetime=600, type=UDP, local={local}");
+        m.seed_status(ep, T0 + 32.0, &key, value.as_bytes());
+    }
+    m.end_seed(ep, T0 + 32.0);
+    m.evict(T0 + 60.0);
+    m.check_invariants(T0 + 60.0).expect("invariants");
+    (m, T0 + 60.0)
+}
+
+#[test]
+fn fleet_servers_collisions_restarts_and_missing_keys() {
+    let (m, now) = fleet_model();
+    for (w, h) in [(80, 24), (120, 30)] {
+        let mut app = App::new(TableKind::Servers);
+        let t = render(&mut app, &m, now, w, h, ThemeName::Dark);
+        insta::assert_snapshot!(format!("servers_{w}x{h}"), t.backend());
+        // `5` is the Servers tab's key; Enter shows the first server's allocations.
+        let mut app = App::new(TableKind::Allocations);
+        app.on_key(key('5'));
+        assert_eq!(app.top_kind(), TableKind::Servers);
+        render(&mut app, &m, now, w, h, ThemeName::Dark);
+        app.on_key(code(KeyCode::Enter));
+        let t = render(&mut app, &m, now, w, h, ThemeName::Dark);
+        assert!(matches!(
+            app.screen(),
+            Screen::Table {
+                kind: TableKind::Allocations,
+                scope: Scope::Server(..)
+            }
+        ));
+        insta::assert_snapshot!(format!("server_allocations_{w}x{h}"), t.backend());
+    }
+    // The collided row's detail says so, and shows no exactness it cannot have.
+    let mut app = App::new(TableKind::Allocations);
+    app.on_key(key('/'));
+    for c in "remote=198.51".chars() {
+        app.on_key(key(c));
+    }
+    app.on_key(code(KeyCode::Enter));
+    render(&mut app, &m, now, 120, 30, ThemeName::Dark);
+    app.on_key(code(KeyCode::Enter));
+    let t = render(&mut app, &m, now, 120, 30, ThemeName::Dark);
+    insta::assert_snapshot!("collided_detail_120x30", t.backend());
+}

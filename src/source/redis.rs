@@ -356,7 +356,8 @@ impl ReconcileTrigger {
         self.0.notify_one();
     }
 
-    async fn requested(&self) {
+    /// Completes when a pass was asked for (since the last time it completed).
+    pub async fn requested(&self) {
         self.0.notified().await;
     }
 }

@@ -118,7 +118,8 @@ const ALLOCATION_COLUMNS: &[ColumnSpec] = &[
     c(Col::Remote, "REMOTE", 21, 7, false),
     c(Col::Age, "AGE", 6, 7, true),
     c(Col::Left, "LEFT", 7, 1, true),
-    c(Col::State, "STATE", 10, 0, false),
+    // Wide enough for "◌ unconfirmed".
+    c(Col::State, "STATE", 13, 0, false),
     c(Col::Rate, "RATE", 9, 1, true),
     c(Col::ClientRx, "CLI RX", 9, 4, true),
     c(Col::ClientTx, "CLI TX", 9, 4, true),
@@ -543,6 +544,8 @@ pub fn allocation_text<'a>(
     Some(match col {
         Col::User => Cow::Borrowed(&*model.user_of(a).display),
         Col::Realm => Cow::Borrowed(&*model.realm_of(a).display),
+        // ⚠: another coturn on the same Redis used this id at the same time.
+        Col::Id if a.collision => Cow::Owned(format!("{}⚠", a.id.short())),
         Col::Id => Cow::Owned(a.id.short()),
         Col::Endpoint => Cow::Owned(model.server_label(a.endpoint, a.local)),
         Col::Type => Cow::Borrowed(model.atom(a.transport).unwrap_or("?")),

@@ -103,6 +103,11 @@ fn status_line<'a>(
             endpoint_spans(&mut spans, ep, several.then_some(rate), now, theme);
         }
     }
+    // Early in the line, so that it shows on a narrow terminal too.
+    if model.counters.id_collisions > 0 {
+        let warning = collision_warning(model.counters.id_collisions);
+        spans.push(Span::styled(format!("  {warning}"), theme.bad));
+    }
     activity_spans(&mut spans, model, info.events_per_sec, now, theme);
     if frozen {
         spans.push(Span::styled(" FROZEN ", theme.badge(Badge::Frozen)));
@@ -202,25 +207,17 @@ fn activity_spans(
             theme.dim,
         ));
     }
-    if c.id_collisions > 0 {
-        spans.push(Span::styled(
-            format!("  {}", collision_warning(c.id_collisions)),
-            theme.bad,
-        ));
-    }
 }
 
-/// The one warning of ids shared by coturns on one Redis, with the remedy.
+/// The one warning of ids shared by coturns on one Redis, with the remedy (the rows are
+/// flagged ⚠, their detail says what is not exact).
 pub(super) fn collision_warning(ids: u64) -> String {
     let ids = if ids == 1 {
         "1 id".to_owned()
     } else {
         format!("{ids} ids")
     };
-    format!(
-        "⚠ {ids} used by two coturns on one Redis at once (rows flagged, their traffic not exact): \
-         give each coturn its own Redis or realm"
-    )
+    format!("⚠ {ids} shared by two coturns: one Redis (or realm) per coturn")
 }
 
 /// The second line: counts, total rates per leg, the history window, pre-auth sessions.

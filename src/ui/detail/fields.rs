@@ -69,11 +69,7 @@ fn identity_lines(
     .chain(a.collision.then(|| {
         Line::from(vec![
             Span::styled(format!("{:>12} ", "collision"), theme.dim),
-            Span::styled(
-                "another coturn on this Redis used the same id: its traffic, totals and \
-                 delete are not exact",
-                theme.warn,
-            ),
+            Span::styled("id shared by two coturns", theme.warn),
         ])
     }))
     .collect()
