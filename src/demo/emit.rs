@@ -54,21 +54,10 @@ impl Demo {
                 EventKind::Traffic(leg)
             }
         };
-        self.emit(
-            at,
-            realm,
-            user,
-            id,
-            kind(Leg::Client),
-            coturn::counters_payload(&legs[0]),
-        );
-        self.emit(
-            at,
-            realm,
-            user,
-            id,
-            kind(Leg::Peer),
-            coturn::counters_payload(&legs[1]),
-        );
+        // Client leg first, then peer, as coturn publishes them.
+        for (leg, counters) in [Leg::Client, Leg::Peer].into_iter().zip(&legs) {
+            let payload = coturn::counters_payload(counters);
+            self.emit(at, realm, user, id, kind(leg), payload);
+        }
     }
 }
