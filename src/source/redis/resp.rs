@@ -163,4 +163,177 @@ mod tests {
         assert!(parse(b"$x\r\n").is_err());
         assert_eq!(command(&[b"PING"]), b"*1\r\n$4\r\nPING\r\n".to_vec());
     }
+
+    fn pmessage(channel: &[u8], payload: &[u8]) -> Vec<u8> {
+        command(&[b"pmessage", b"turn/*", channel, payload])
+    }
+
+    /// Every reply in `buf`, as the subscription reads them: parse until incomplete.
+    fn drain(buf: &[u8]) -> (Vec<Reply<'_>>, usize) {
+        let (mut replies, mut pos) = (Vec::new(), 0);
+        while let Some((reply, used)) = parse(&buf[pos..]).expect("valid") {
+            replies.push(reply);
+            pos += used;
+        }
+        (replies, pos)
+    }
+
+    #[test]
+    fn a_read_cut_anywhere_gives_the_whole_frames_before_the_cut() {
+        let mut stream = pmessage(b"turn/a", b"one");
+        let first = stream.len();
+        stream.extend(pmessage(b"turn/b", b"two"));
+        stream.extend_from_slice(b"*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+        let second = first + pmessage(b"turn/b", b"two").len();
+        for cut in 0..=stream.len() {
+            let (replies, used) = drain(&stream[..cut]);
+            let whole = [first, second, stream.len()]
+                .iter()
+                .filter(|&&end| end <= cut)
+                .count();
+            assert_eq!(replies.len(), whole, "cut at {cut}");
+            assert_eq!(
+                used,
+                [0, first, second, stream.len()][whole],
+                "cut at {cut}"
+            );
+        }
+        let (replies, _) = drain(&stream);
+        assert!(matches!(
+            replies[1],
+            Reply::Array {
+                parts: [_, _, b"turn/b", b"two"],
+                len: 4
+            }
+        ));
+        assert!(matches!(
+            replies[2],
+            Reply::Array {
+                parts: [b"pong", b"", _, _],
+                len: 2
+            }
+        ));
+    }
+
+    #[test]
+    fn reads_of_any_size_give_the_same_replies() {
+        let mut stream = Vec::new();
+        for i in 0..50u32 {
+            stream.extend(pmessage(
+                format!("turn/{i}").as_bytes(),
+                &vec![b'p'; i as usize],
+            ));
+        }
+        for chunk in [1, 2, 3, 7, 64, 1000] {
+            // The reader's buffer: bytes arrive `chunk` at a time, parsed ones are dropped.
+            let (mut buf, mut seen) = (Vec::new(), Vec::new());
+            for piece in stream.chunks(chunk) {
+                buf.extend_from_slice(piece);
+                let (replies, used) = drain(&buf);
+                seen.extend(replies.iter().map(|r| match r {
+                    Reply::Array { parts, .. } => (parts[2].to_vec(), parts[3].len()),
+                    other => panic!("{other:?}"),
+                }));
+                buf.drain(..used);
+            }
+            assert!(buf.is_empty(), "chunk {chunk}");
+            let expected: Vec<_> = (0..50)
+                .map(|i| (format!("turn/{i}").into_bytes(), i))
+                .collect();
+            assert_eq!(seen, expected, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn big_bulk_strings_wait_for_their_last_byte() {
+        let payload: Vec<u8> = (0..4 << 20).map(|i| (i % 251) as u8).collect();
+        let frame = pmessage(b"turn/big", &payload);
+        for cut in [frame.len() / 2, frame.len() - 2, frame.len() - 1] {
+            assert_eq!(parse(&frame[..cut]), Ok(None), "cut at {cut}");
+        }
+        let (reply, used) = parse(&frame).expect("valid").expect("complete");
+        assert_eq!(used, frame.len());
+        let Reply::Array { parts, .. } = reply else {
+            panic!("{reply:?}");
+        };
+        assert!(parts[3] == &payload[..]);
+        // Binary payloads: CRLF inside a bulk string is data.
+        let crlf = pmessage(b"turn/x", b"a\r\nb\r\n");
+        assert!(matches!(
+            parse(&crlf),
+            Ok(Some((
+                Reply::Array {
+                    parts: [_, _, _, b"a\r\nb\r\n"],
+                    ..
+                },
+                _
+            )))
+        ));
+    }
+
+    #[test]
+    fn arrays_keep_their_first_four_elements_and_their_length() {
+        let reply = b"*6\r\n$1\r\na\r\n*1\r\n:1\r\n$-1\r\n+s\r\n$1\r\ne\r\n-err\r\n";
+        assert_eq!(
+            parse(reply),
+            Ok(Some((
+                Reply::Array {
+                    parts: [b"a", b"", b"", b"s"],
+                    len: 6
+                },
+                reply.len()
+            )))
+        );
+        assert_eq!(
+            parse(b"*0\r\n"),
+            Ok(Some((
+                Reply::Array {
+                    parts: [b""; 4],
+                    len: 0
+                },
+                4
+            )))
+        );
+        assert_eq!(
+            parse(b"*-1\r\n"),
+            Ok(Some((
+                Reply::Array {
+                    parts: [b""; 4],
+                    len: 0
+                },
+                5
+            )))
+        );
+        assert_eq!(parse(b":-42\r\n"), Ok(Some((Reply::Int(b"-42"), 6))));
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_wait() {
+        for bad in [
+            &b"!3\r\n"[..],
+            b"+OK\n",
+            b"$3\r\nabc\n\n",
+            b"$3\r\nabcd\r\n",
+            b"$\r\n",
+            b"$-\r\n",
+            b"*x\r\n",
+            b"$1234567890123456789\r\n",
+            b"1\r\n",
+        ] {
+            assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        // A header line with no end in sight is not waited for forever.
+        let mut endless = b"+".to_vec();
+        endless.extend(std::iter::repeat_n(b'x', 65 * 1024));
+        assert!(parse(&endless).is_err());
+        assert_eq!(parse(&endless[..1000]), Ok(None));
+        // Neither are arrays nested without end.
+        assert!(parse(&b"*1\r\n".repeat(8)).is_err());
+        assert_eq!(parse(&b"*1\r\n".repeat(4)), Ok(None));
+        // An error inside an array is kept as an empty part, the array goes on.
+        assert!(matches!(
+            parse(b"*1\r\n-no\r\n"),
+            Ok(Some((Reply::Array { len: 1, .. }, 9)))
+        ));
+    }
 }
