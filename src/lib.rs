@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod capture;
+pub mod clock;
 pub mod config;
 pub mod coturn;
 pub mod demo;

@@ -107,7 +107,7 @@ pub async fn once(
         t.abort();
     }
     result?;
-    let now = redis::now();
+    let now = crate::clock::now();
     model.evict(now);
     Ok((model, now))
 }

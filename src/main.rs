@@ -5,6 +5,7 @@ use clap::{CommandFactory, Parser};
 
 use turntop::app::App;
 use turntop::capture;
+use turntop::clock::{self, Clock};
 use turntop::config::{self, Config};
 use turntop::format::RateUnits;
 use turntop::live;
@@ -112,7 +113,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Some(control),
                 source,
                 theme(&cli, &config),
-                move || tui::Clock::replay(start, speed),
+                move || Clock::replay(start, speed),
                 async move {
                     replay::run_controlled(records, endpoint, speed, tx, control_rx).await;
                 },
@@ -131,7 +132,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             // The warm-up history goes straight into the model: it is history, and through the
             // source queue it would show as a burst of thousands of events a second.
-            let now = turntop::source::redis::now();
+            let now = clock::now();
             let mut demo = turntop::demo::Demo::new(demo_config, now);
             for m in demo.prewarm() {
                 model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
@@ -148,7 +149,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 None,
                 SourceInfo::Demo,
                 theme(&cli, &config),
-                || tui::Clock::Wall,
+                || Clock::Wall,
                 async move {
                     turntop::demo::follow(demo, endpoint, tx).await;
                 },
@@ -176,7 +177,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 None,
                 SourceInfo::Live,
                 theme(&cli, &config),
-                || tui::Clock::Wall,
+                || Clock::Wall,
                 async move {
                     futures::future::join_all(tasks).await;
                 },
@@ -283,7 +284,7 @@ fn run_tui(
     control: Option<tokio::sync::watch::Sender<replay::Control>>,
     source: SourceInfo,
     theme: Theme,
-    clock: impl FnOnce() -> tui::Clock,
+    clock: impl FnOnce() -> Clock,
     producer: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;

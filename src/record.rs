@@ -16,10 +16,11 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::capture::{self, Record};
+use crate::clock::now;
 use crate::coturn;
 use crate::model::{ConnectionState, EndpointId, Model, Time};
 use crate::source::SourceEvent;
-use crate::source::redis::{self, RedisEndpoint, RunOptions, now};
+use crate::source::redis::{self, RedisEndpoint, RunOptions};
 use crate::ui::utc;
 
 /// The start of a key snapshot line.

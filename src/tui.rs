@@ -17,52 +17,14 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::{Action, App};
+use crate::clock::Clock;
 use crate::model::{Model, Time};
 use crate::source::SourceEvent;
-use crate::source::replay::{Control, Playhead, Speed};
+use crate::source::replay::Control;
 use crate::ui::{self, HeaderInfo, HitMap, SourceInfo, Theme};
 
 const FRAME_GAP: Duration = Duration::from_millis(66);
 const RATE_WINDOW: Duration = Duration::from_secs(5);
-
-/// Where "now" comes from.
-#[derive(Clone, Debug)]
-pub enum Clock {
-    /// The wall clock (live Redis, demo).
-    Wall,
-    /// Captured time advancing at the replay speed from the first record, pausable: the same
-    /// [`Playhead`] the replay task keeps, so the header clock and the messages stop together.
-    Replay(Playhead),
-}
-
-impl Clock {
-    pub fn replay(start: Time, speed: Speed) -> Clock {
-        Clock::Replay(Playhead::new(speed, tokio::time::Instant::now(), start))
-    }
-
-    pub fn now(&self, model: &Model) -> Time {
-        match self {
-            Clock::Wall => crate::source::redis::now(),
-            Clock::Replay(head) => {
-                let last = model.last_event().unwrap_or(Time::MIN);
-                head.now(tokio::time::Instant::now(), last)
-            }
-        }
-    }
-
-    /// Pause or resume a replay clock (a no-op on the wall clock).
-    pub fn set_paused(&mut self, paused: bool, model: &Model) {
-        if let Clock::Replay(head) = self {
-            let last = model.last_event().unwrap_or(Time::MIN);
-            let at = tokio::time::Instant::now();
-            if paused {
-                head.pause(at, last);
-            } else {
-                head.resume(at, last);
-            }
-        }
-    }
-}
 
 /// Everything the loop needs besides the terminal.
 pub struct Session {

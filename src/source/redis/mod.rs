@@ -27,23 +27,14 @@ mod seed;
 mod session;
 mod subscription;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use crate::model::Time;
-
+/// The wall clock, here too for the tests and benches that have always found it here.
+pub use crate::clock::now;
 pub use backoff::Backoff;
 pub use endpoint::{
     ConfigError, DEFAULT_URL, EndpointsConfig, PASSWORD_ENV, RedisEndpoint, TlsOptions, endpoints,
     redact_url,
 };
 pub use session::{RunOptions, run};
-
-/// Seconds since the Unix epoch, now.
-pub fn now() -> Time {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
 
 fn lossy(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())

@@ -5,7 +5,8 @@ use redis::RedisError;
 use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{lossy, now};
+use super::lossy;
+use crate::clock::now;
 use crate::coturn;
 use crate::model::EndpointId;
 use crate::source::SourceEvent;

@@ -11,10 +11,10 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::backoff::{Backoff, Rng};
 use super::endpoint::RedisEndpoint;
-use super::now;
 use super::resp;
 use super::seed::{SeedError, seed};
 use super::subscription::{Subscription, subscribe};
+use crate::clock::now;
 use crate::model::{ConnectionState, EndpointId, Time};
 use crate::source::SourceEvent;
 

@@ -8,9 +8,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::endpoint::RedisEndpoint;
+use super::lossy;
 use super::resp;
 use super::session::{Ended, failed};
-use super::{lossy, now};
+use crate::clock::now;
 use crate::coturn;
 use crate::model::{EndpointId, Time};
 use crate::source::SourceEvent;
