@@ -13,6 +13,7 @@ pub mod filter;
 pub mod format;
 pub mod headless;
 pub mod live;
+pub mod logging;
 pub mod model;
 pub mod output;
 pub mod record;

@@ -9,6 +9,7 @@ use turntop::clock::{self, Clock};
 use turntop::config::{self, Config};
 use turntop::format::RateUnits;
 use turntop::live;
+use turntop::logging;
 use turntop::model::{Model, ModelConfig};
 use turntop::source::redis as redis_source;
 use turntop::source::replay;
@@ -59,7 +60,30 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Man { out }) => return man(out.as_deref()),
         _ => {}
     }
-    let (config, _path) = config::load(cli.config.as_deref()).map_err(|e| usage(e.0))?;
+    let (config, config_path) = config::load(cli.config.as_deref()).map_err(|e| usage(e.0))?;
+    // Held until the run is over: dropping it writes out what is queued.
+    let _log = match cli
+        .log
+        .clone()
+        .or_else(|| config.log_path(config_path.as_deref()))
+    {
+        Some(path) => Some(logging::init(&path).map_err(usage)?),
+        None => None,
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "turntop starts");
+    match &config_path {
+        Some(path) => tracing::info!(file = %path.display(), "config loaded"),
+        None => tracing::info!("no config file: defaults"),
+    }
+    let result = run_command(&cli, &config);
+    match &result {
+        Ok(()) => tracing::info!("turntop exits"),
+        Err(failure) => tracing::error!(message = failure.message, "turntop exits on an error"),
+    }
+    result
+}
+
+fn run_command(cli: &Cli, config: &Config) -> Result<(), Failure> {
     let model_config = ModelConfig {
         retention: cli
             .retention
@@ -73,7 +97,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             output,
             duration,
             keys,
-        }) => record(&cli, &config, output, *duration, *keys),
+        }) => record(cli, config, output, *duration, *keys),
         Some(Command::Replay { file, speed }) => {
             let records =
                 capture::read_file(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
@@ -88,9 +112,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             turntop::record::seed(&mut model, endpoint, keys);
             if cli.once {
                 let now = replay::apply_all(&mut model, endpoint, &records);
-                return print_once(&cli, &config, &model, now);
+                return print_once(cli, config, &model, now);
             }
-            let mut app = build_app(&cli, &config)?;
+            let mut app = build_app(cli, config)?;
             app.replay = true;
             tui::check_terminal().map_err(usage)?;
             let start = records.first().map_or(0.0, |r| r.epoch);
@@ -112,7 +136,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 rx,
                 Some(control),
                 source,
-                theme(&cli, &config),
+                theme(cli, config),
                 move || Clock::replay(start, speed),
                 async move {
                     replay::run_controlled(records, endpoint, speed, tx, control_rx).await;
@@ -126,7 +150,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let app = if cli.once {
                 None
             } else {
-                let app = build_app(&cli, &config)?;
+                let app = build_app(cli, config)?;
                 tui::check_terminal().map_err(usage)?;
                 Some(app)
             };
@@ -139,7 +163,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             model.evict(now);
             let Some(app) = app else {
-                return print_once(&cli, &config, &model, now);
+                return print_once(cli, config, &model, now);
             };
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             run_tui(
@@ -148,17 +172,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 rx,
                 None,
                 SourceInfo::Demo,
-                theme(&cli, &config),
+                theme(cli, config),
                 || Clock::Wall,
                 async move {
                     turntop::demo::follow(demo, endpoint, tx).await;
                 },
             )
         }
-        None if cli.once => live_once(&cli, &config, model_config),
+        None if cli.once => live_once(cli, config, model_config),
         None => {
-            let endpoints = redis_endpoints(&cli, &config)?;
-            let app = build_app(&cli, &config)?;
+            let endpoints = redis_endpoints(cli, config)?;
+            let app = build_app(cli, config)?;
             tui::check_terminal().map_err(usage)?;
             let mut model = Model::new(model_config);
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -176,7 +200,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 rx,
                 None,
                 SourceInfo::Live,
-                theme(&cli, &config),
+                theme(cli, config),
                 || Clock::Wall,
                 async move {
                     futures::future::join_all(tasks).await;

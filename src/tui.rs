@@ -18,6 +18,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::{Action, App};
 use crate::clock::Clock;
+use crate::logging::BadMessageLog;
 use crate::model::{Model, Time};
 use crate::source::SourceEvent;
 use crate::source::replay::Control;
@@ -91,12 +92,18 @@ fn leave(mouse: bool) {
 pub async fn run(mut s: Session) -> io::Result<()> {
     let mouse = s.app.mouse;
     let mut terminal = enter(mouse)?;
-    let result = event_loop(&mut terminal, &mut s).await;
+    let mut bad = BadMessageLog::default();
+    let result = event_loop(&mut terminal, &mut s, &mut bad).await;
     leave(mouse);
+    bad.finish(&s.model, crate::clock::now());
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Result<()> {
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    s: &mut Session,
+    bad: &mut BadMessageLog,
+) -> io::Result<()> {
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -176,6 +183,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
                 }
                 crate::source::apply_events(&batch, &mut s.model);
                 batch.clear();
+                bad.observe(&s.model, crate::clock::now());
                 if frozen.is_none() {
                     dirty = true;
                 }
@@ -183,6 +191,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
             _ = tick.tick() => {
                 let now = s.clock.now(&s.model);
                 s.model.evict(now);
+                bad.observe(&s.model, crate::clock::now());
                 events_per_sec = rate.sample(s.model.counters.events);
                 endpoint_rates.resize_with(s.model.endpoints().len(), || EventRate { samples: VecDeque::new() });
                 endpoint_events_per_sec = s

@@ -28,6 +28,8 @@ pub struct RedisEndpoint {
     pub(super) host: String,
     pub(super) port: u16,
     pub(super) client: Client,
+    /// The URL as given, its password masked by [`redact_url`] (for the log).
+    redacted_url: String,
 }
 
 impl fmt::Debug for RedisEndpoint {
@@ -163,7 +165,13 @@ impl RedisEndpoint {
             host: addr.0,
             port: addr.1,
             client,
+            redacted_url: shown,
         })
+    }
+
+    /// The URL this endpoint was made from, its password masked as in every message.
+    pub fn redacted_url(&self) -> &str {
+        &self.redacted_url
     }
 }
 

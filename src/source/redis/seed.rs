@@ -36,9 +36,12 @@ async fn mget(
 pub(super) async fn seed(
     mut con: MultiplexedConnection,
     id: EndpointId,
+    label: &str,
     tx: UnboundedSender<SourceEvent>,
     batch: usize,
 ) -> Result<(), SeedError> {
+    let started = std::time::Instant::now();
+    let mut keys = 0;
     let send = |ev: SourceEvent| tx.send(ev).map_err(|_| SeedError::ReceiverGone);
     send(SourceEvent::SeedBegin {
         endpoint: id,
@@ -72,6 +75,7 @@ pub(super) async fn seed(
             // A key deleted between SCAN and MGET comes back as nil: its `deleted` was published.
             .filter_map(|(k, v)| v.map(|v| (lossy(k), v)))
             .collect();
+        keys += entries.len();
         if !entries.is_empty() {
             send(SourceEvent::SeedBatch {
                 endpoint: id,
@@ -94,5 +98,11 @@ pub(super) async fn seed(
         endpoint: id,
         at: now(),
     })?;
+    tracing::info!(
+        endpoint = label,
+        keys,
+        "seeded from the status keys in {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -110,8 +110,17 @@ pub async fn run(
     {
         return;
     }
+    let label = endpoint.label.as_str();
     loop {
-        let ended = session(&endpoint, id, &options, &tx, ever_connected).await;
+        tracing::info!(
+            endpoint = label,
+            url = endpoint.redacted_url(),
+            attempt = failures + 1,
+            "connecting"
+        );
+        let gap_since = if ever_connected { outage_since } else { None };
+        let ended = session(&endpoint, id, &options, &tx, gap_since).await;
+        log_ended(&endpoint, &ended);
         let (auth, reason) = match ended {
             Ended::ReceiverGone => return,
             Ended::Lost(reason) => {
@@ -127,6 +136,19 @@ pub async fn run(
         let since = *outage_since.get_or_insert(at);
         let delay = options.backoff.delay(failures, rng.next());
         let retry_at = at + delay.as_secs_f64();
+        if options.retry {
+            tracing::info!(
+                endpoint = label,
+                failures,
+                "next attempt in {:.1} s",
+                delay.as_secs_f64()
+            );
+        } else {
+            tracing::info!(
+                endpoint = label,
+                "not retrying (--once and record stop here)"
+            );
+        }
         let state = if auth {
             ConnectionState::AuthFailed {
                 since,
@@ -140,7 +162,6 @@ pub async fn run(
                 reason,
             }
         };
-        tracing::info!(endpoint = %endpoint.label, ?state, "redis connection down");
         if tx
             .send(SourceEvent::Connection {
                 endpoint: id,
@@ -159,6 +180,33 @@ pub async fn run(
     }
 }
 
+/// One log line for how a connection ended (the URL redacted, as on screen).
+fn log_ended(endpoint: &RedisEndpoint, ended: &Ended) {
+    let (label, url) = (endpoint.label.as_str(), endpoint.redacted_url());
+    match ended {
+        Ended::ReceiverGone => {
+            tracing::debug!(
+                endpoint = label,
+                "stopped: nothing reads the events any more"
+            );
+        }
+        Ended::Lost(reason) => {
+            tracing::warn!(endpoint = label, reason = reason.as_str(), "disconnected");
+        }
+        Ended::Failed { auth: true, reason } => {
+            let reason = reason.as_str();
+            tracing::error!(endpoint = label, url, reason, "authentication failed");
+        }
+        Ended::Failed {
+            auth: false,
+            reason,
+        } => {
+            let reason = reason.as_str();
+            tracing::warn!(endpoint = label, url, reason, "connection failed");
+        }
+    }
+}
+
 type PingFuture = Pin<Box<dyn Future<Output = Result<redis::Value, RedisError>> + Send>>;
 
 /// One connection, from connecting to its end.
@@ -167,7 +215,8 @@ async fn session(
     id: EndpointId,
     options: &RunOptions,
     tx: &UnboundedSender<SourceEvent>,
-    after_drop: bool,
+    // After a drop: when the subscription went down (what was published since is lost).
+    gap_since: Option<Time>,
 ) -> Ended {
     let label = &endpoint.label;
     let mut sub = match tokio::time::timeout(options.timeout, subscribe(endpoint)).await {
@@ -199,17 +248,29 @@ async fn session(
     if tx.send(connected).is_err() {
         return Ended::ReceiverGone;
     }
-    if after_drop
-        && tx
+    tracing::info!(
+        endpoint = label.as_str(),
+        url = endpoint.redacted_url(),
+        tls = endpoint.tls,
+        patterns = ?crate::coturn::SUBSCRIBE_PATTERNS,
+        "connected and subscribed"
+    );
+    if let Some(since) = gap_since {
+        if tx
             .send(SourceEvent::Gap {
                 endpoint: id,
                 to: at,
             })
             .is_err()
-    {
-        return Ended::ReceiverGone;
+        {
+            return Ended::ReceiverGone;
+        }
+        tracing::warn!(
+            endpoint = label.as_str(),
+            "gap: whatever was published in the {:.1} s without a subscription is lost",
+            (at - since).max(0.0)
+        );
     }
-    tracing::info!(endpoint = %label, "redis subscribed");
     // Messages that came with the last subscription confirmation.
     if let Subscription::Raw(raw) = &mut sub
         && let Err(ended) = raw.forward(id, now(), tx, label)
@@ -217,7 +278,7 @@ async fn session(
         return ended;
     }
 
-    let seed = seed(commands, id, tx.clone(), options.seed_batch.max(1));
+    let seed = seed(commands, id, label, tx.clone(), options.seed_batch.max(1));
     tokio::pin!(seed);
     let mut seeding = true;
     let mut ping_tick = tokio::time::interval_at(
