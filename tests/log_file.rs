@@ -29,6 +29,10 @@ struct Run {
 /// Run turntop with a time limit, in `dir`, with no password, log level or config from the
 /// environment; output goes through files so a full pipe cannot block it.
 fn turntop(dir: &Path, args: &[&str]) -> Run {
+    turntop_with(dir, args, &[])
+}
+
+fn turntop_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = std::fs::File::create(dir.join("stdout")).expect("stdout");
     let err = std::fs::File::create(dir.join("stderr")).expect("stderr");
     let mut child = Command::new(env!("CARGO_BIN_EXE_turntop"))
@@ -40,6 +44,7 @@ fn turntop(dir: &Path, args: &[&str]) -> Run {
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
+        .envs(env.iter().copied())
         .spawn()
         .expect("turntop");
     let status = common::wait_child(&mut child, 30, &format!("turntop {args:?}"));
@@ -201,6 +206,51 @@ fn bad_messages_are_logged_a_few_per_endpoint_then_only_counted() {
         "channel not sanitized:\n{text}"
     );
     assert!(!text.contains('\x1b'), "a raw escape in the log:\n{text}");
+}
+
+#[test]
+fn a_bad_level_or_an_unwritable_file_is_one_clear_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("config.toml"), "").expect("config");
+    let args = [
+        "--demo",
+        "--once",
+        "--config",
+        "config.toml",
+        "--log",
+        "demo.log",
+    ];
+    let run = turntop_with(dir.path(), &args, &[(LOG_ENV, "turntop=[[[")]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.starts_with("turntop: TURNTOP_LOG=turntop=[[[: ")
+            && run.stderr.lines().count() == 1,
+        "{}",
+        run.stderr
+    );
+    let run = turntop_with(dir.path(), &args, &[(LOG_ENV, "debug")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(read(&dir.path().join("demo.log")).contains("turntop starts"));
+    let missing = dir.path().join("no/such/dir/turntop.log");
+    let run = turntop(
+        dir.path(),
+        &[
+            "--demo",
+            "--once",
+            "--config",
+            "config.toml",
+            "--log",
+            &missing.display().to_string(),
+        ],
+    );
+    assert_eq!(run.code, Some(2));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "turntop: log file {}: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
 }
 
 /// A log kept in memory, for the source running in this test's thread.
