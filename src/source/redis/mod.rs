@@ -19,6 +19,10 @@
 //!    the timeout (a `PONG` queued behind a backlog is not late while the backlog flows);
 //! 5. `Connection{Reconnecting|AuthFailed}` with the reason and the next attempt's time, then
 //!    wait with capped exponential backoff and jitter, and start again.
+//!
+//! Files: `endpoint` (URL, password sources, TLS, the redacted URL), `session` (the task:
+//! connect, subscribe, seed, liveness, reconnect), `backoff` (the delays), `subscription` (the
+//! subscription connection), `resp` (the RESP2 reader behind it), `seed` (SCAN + MGET).
 
 mod backoff;
 mod endpoint;
