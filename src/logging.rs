@@ -28,7 +28,9 @@ pub const SUMMARY_EVERY: Time = 60.0;
 
 /// Keeps the log's writer thread alive; dropping it writes out what is queued.
 #[must_use = "the log stops when the guard is dropped"]
-pub struct LogGuard(#[allow(dead_code)] WorkerGuard);
+pub struct LogGuard {
+    _writer: WorkerGuard,
+}
 
 /// Start logging into `path` (appended to, created if missing) at the level of
 /// [`LOG_ENV`]. The error is one line naming the file or the variable.
@@ -51,7 +53,7 @@ pub fn init(path: &Path) -> Result<LogGuard, String> {
         .with_env_filter(filter)
         .try_init()
         .map_err(|e| format!("log file {}: {e}", path.display()))?;
-    Ok(LogGuard(guard))
+    Ok(LogGuard { _writer: guard })
 }
 
 /// One line about bad messages, decided by [`BadMessageLog::observe`].
