@@ -18,10 +18,10 @@ use tokio::sync::mpsc;
 use crate::capture::{self, Record};
 use crate::clock::now;
 use crate::coturn;
+use crate::format::utc;
 use crate::model::{ConnectionState, EndpointId, Model, Time};
 use crate::source::SourceEvent;
 use crate::source::redis::{self, RedisEndpoint, RunOptions};
-use crate::ui::utc;
 
 /// The start of a key snapshot line.
 pub const KEY_LINE: &str = "#key\t";
