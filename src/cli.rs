@@ -91,6 +91,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub redis_insecure: bool,
 
+    /// Log connections, seeds, disconnects and bad messages into this file (appended to);
+    /// the level comes from TURNTOP_LOG (default info). Nothing is logged without it.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub log: Option<PathBuf>,
+
     /// With --once against Redis: seconds to listen after seeding, before printing.
     #[arg(long, default_value_t = 0.0, global = true, value_name = "SECS")]
     pub listen: f64,

@@ -34,6 +34,20 @@ pub struct Config {
     /// Command name -> key names, replacing that command's default keys.
     #[serde(default)]
     pub keys: HashMap<Command, KeyList>,
+    /// The log file (`--log`); relative to the configuration file's directory.
+    pub log: Option<PathBuf>,
+}
+
+impl Config {
+    /// The log file this configuration names, resolved against the directory of the file it
+    /// was read from (`file`).
+    pub fn log_path(&self, file: Option<&Path>) -> Option<PathBuf> {
+        let log = self.log.as_ref()?;
+        Some(match file.and_then(Path::parent) {
+            Some(dir) if log.is_relative() => dir.join(log),
+            _ => log.clone(),
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -255,6 +269,24 @@ mod tests {
         let c = parse(text, "config.example.toml").unwrap();
         assert_eq!(c.theme, Some(ThemeName::Dark));
         assert_eq!(c.history_window, Some(Duration(600.0)));
+        assert_eq!(c.log, None);
+    }
+
+    #[test]
+    fn a_relative_log_path_is_taken_from_the_config_file_directory() {
+        let c = parse("log = \"turntop.log\"\n", "/x.toml").unwrap();
+        let file = Path::new("/etc/turntop/config.toml");
+        assert_eq!(
+            c.log_path(Some(file)),
+            Some(PathBuf::from("/etc/turntop/turntop.log"))
+        );
+        assert_eq!(c.log_path(None), Some(PathBuf::from("turntop.log")));
+        let c = parse("log = \"/var/log/turntop.log\"\n", "/x.toml").unwrap();
+        assert_eq!(
+            c.log_path(Some(file)),
+            Some(PathBuf::from("/var/log/turntop.log"))
+        );
+        assert_eq!(Config::default().log_path(Some(file)), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod capture;
+pub mod clock;
 pub mod config;
 pub mod coturn;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod filter;
 pub mod format;
 pub mod headless;
 pub mod live;
+pub mod logging;
 pub mod model;
 pub mod output;
 pub mod record;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::logging::BadMessageLog;
 use crate::model::{ConnectionState, Model, ModelConfig, Time};
 use crate::source::redis::{self, RedisEndpoint, RunOptions};
 use crate::source::{Reconcilers, SourceEvent};
@@ -64,6 +65,7 @@ pub async fn once(
         tasks.push(tokio::spawn(redis::run(ep, id, options, tx.clone())));
     }
     drop(tx);
+    let mut bad = BadMessageLog::default();
     let result = async {
         let mut batch = Vec::with_capacity(4096);
         while !seeding.is_empty() {
@@ -79,6 +81,7 @@ pub async fn once(
                 }
                 ev.apply_to(&mut model);
             }
+            bad.observe(&model, crate::clock::now());
         }
         let start = tokio::time::Instant::now();
         let deadline = start + listen;
@@ -98,6 +101,7 @@ pub async fn once(
                     crate::source::apply_events(&batch, &mut model);
                     reconcilers.forward(&mut model);
                     batch.clear();
+                    bad.observe(&model, crate::clock::now());
                 }
                 _ = tokio::time::sleep_until(deadline) => break,
             }
@@ -114,8 +118,9 @@ pub async fn once(
     for t in &tasks {
         t.abort();
     }
+    let now = crate::clock::now();
+    bad.finish(&model, now);
     result?;
-    let now = redis::now();
     model.evict(now);
     Ok((model, now))
 }

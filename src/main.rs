@@ -5,9 +5,11 @@ use clap::{CommandFactory, Parser};
 
 use turntop::app::App;
 use turntop::capture;
+use turntop::clock::{self, Clock};
 use turntop::config::{self, Config};
 use turntop::format::RateUnits;
 use turntop::live;
+use turntop::logging;
 use turntop::model::{Model, ModelConfig};
 use turntop::source::redis as redis_source;
 use turntop::source::replay;
@@ -58,7 +60,30 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Man { out }) => return man(out.as_deref()),
         _ => {}
     }
-    let (config, _path) = config::load(cli.config.as_deref()).map_err(|e| usage(e.0))?;
+    let (config, config_path) = config::load(cli.config.as_deref()).map_err(|e| usage(e.0))?;
+    // Held until the run is over: dropping it writes out what is queued.
+    let _log = match cli
+        .log
+        .clone()
+        .or_else(|| config.log_path(config_path.as_deref()))
+    {
+        Some(path) => Some(logging::init(&path).map_err(usage)?),
+        None => None,
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "turntop starts");
+    match &config_path {
+        Some(path) => tracing::info!(file = %path.display(), "config loaded"),
+        None => tracing::info!("no config file: defaults"),
+    }
+    let result = run_command(&cli, &config);
+    match &result {
+        Ok(()) => tracing::info!("turntop exits"),
+        Err(failure) => tracing::error!(message = failure.message, "turntop exits on an error"),
+    }
+    result
+}
+
+fn run_command(cli: &Cli, config: &Config) -> Result<(), Failure> {
     let model_config = ModelConfig {
         key_grace: turntop::model::KEY_GRACE,
         retention: cli
@@ -73,7 +98,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             output,
             duration,
             keys,
-        }) => record(&cli, &config, output, *duration, *keys),
+        }) => record(cli, config, output, *duration, *keys),
         Some(Command::Replay { file, speed }) => {
             let records =
                 capture::read_file(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
@@ -92,9 +117,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             if cli.once {
                 let now = replay::apply_all_with_passes(&mut model, endpoint, &records, &later);
-                return print_once(&cli, &config, &model, now);
+                return print_once(cli, config, &model, now);
             }
-            let mut app = build_app(&cli, &config)?;
+            let mut app = build_app(cli, config)?;
             app.replay = true;
             tui::check_terminal().map_err(usage)?;
             let start = records.first().map_or(0.0, |r| r.epoch);
@@ -117,8 +142,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 Some(control),
                 Default::default(),
                 source,
-                theme(&cli, &config),
-                move || tui::Clock::replay(start, speed),
+                theme(cli, config),
+                move || Clock::replay(start, speed),
                 async move {
                     replay::run_controlled(records, later, endpoint, speed, tx, control_rx).await;
                 },
@@ -131,20 +156,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let app = if cli.once {
                 None
             } else {
-                let app = build_app(&cli, &config)?;
+                let app = build_app(cli, config)?;
                 tui::check_terminal().map_err(usage)?;
                 Some(app)
             };
             // The warm-up history goes straight into the model: it is history, and through the
             // source queue it would show as a burst of thousands of events a second.
-            let now = turntop::source::redis::now();
+            let now = clock::now();
             let mut demo = turntop::demo::Demo::new(demo_config, now);
             for m in demo.prewarm() {
                 model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
             }
             model.evict(now);
             let Some(app) = app else {
-                return print_once(&cli, &config, &model, now);
+                return print_once(cli, config, &model, now);
             };
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             let mut reconcilers = turntop::source::Reconcilers::default();
@@ -156,17 +181,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 None,
                 reconcilers,
                 SourceInfo::Demo,
-                theme(&cli, &config),
-                || tui::Clock::Wall,
+                theme(cli, config),
+                || Clock::Wall,
                 async move {
                     turntop::demo::follow(demo, endpoint, tx, trigger).await;
                 },
             )
         }
-        None if cli.once => live_once(&cli, &config, model_config),
+        None if cli.once => live_once(cli, config, model_config),
         None => {
-            let endpoints = redis_endpoints(&cli, &config)?;
-            let app = build_app(&cli, &config)?;
+            let endpoints = redis_endpoints(cli, config)?;
+            let app = build_app(cli, config)?;
             tui::check_terminal().map_err(usage)?;
             let mut model = Model::new(model_config);
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -190,8 +215,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 None,
                 reconcilers,
                 SourceInfo::Live,
-                theme(&cli, &config),
-                || tui::Clock::Wall,
+                theme(cli, config),
+                || Clock::Wall,
                 async move {
                     futures::future::join_all(tasks).await;
                 },
@@ -299,7 +324,7 @@ fn run_tui(
     reconcilers: turntop::source::Reconcilers,
     source: SourceInfo,
     theme: Theme,
-    clock: impl FnOnce() -> tui::Clock,
+    clock: impl FnOnce() -> Clock,
     producer: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;

@@ -166,6 +166,9 @@ impl Model {
     }
 }
 
+// Inlined as it was when its callers shared its module (it is three lines, on the path that
+// creates allocations, users and realms).
+#[inline]
 pub(super) fn insert_slot<T>(slots: &mut Vec<Option<T>>, free: &mut Vec<u32>, value: T) -> u32 {
     if let Some(slot) = free.pop() {
         slots[slot as usize] = Some(value);
