@@ -125,7 +125,9 @@ pub enum StatusLogKind {
 }
 
 /// Why an allocation ended.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
     /// coturn published `deleted` (or its totals, which follow only a delete).

@@ -4,7 +4,7 @@
 //! whatever happens, by a per-scenario watchdog once the scenario's hard time limit is reached.
 //! Follows `shared/tools/coturn-lab.sh`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -302,10 +302,29 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// coturn's admin CLI (telnet), which the tests otherwise turn off with `--no-cli`.
+#[derive(Clone, Debug)]
+pub struct CliOptions {
+    pub password: String,
+    /// `--cli-max-output-sessions` (coturn's default is 256).
+    pub max_output_sessions: Option<u32>,
+}
+
+impl CliOptions {
+    pub fn with_password(password: &str) -> CliOptions {
+        CliOptions {
+            password: password.into(),
+            max_output_sessions: None,
+        }
+    }
+}
+
 /// A running turnserver writing to one Redis, plus a UDP echo peer (`turnutils_peer`).
 pub struct Coturn {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// The CLI's loopback port, when started with [`CliOptions`].
+    pub cli_port: Option<u16>,
     pub tls_port: Option<u16>,
     pub peer_port: u16,
     pub relay: (u16, u16),
@@ -315,6 +334,9 @@ pub struct Coturn {
     pub server: Proc,
     pub peer: Proc,
     clients: u32,
+    /// turnserver's arguments, to start it again on the same ports ([`Coturn::restart`]).
+    args: Vec<std::ffi::OsString>,
+    restarts: u32,
 }
 
 impl Coturn {
@@ -324,6 +346,30 @@ impl Coturn {
         tls: Option<&TlsFiles>,
         watchdog: &Watchdog,
     ) -> Coturn {
+        Coturn::start_with_cli(redis, auth, tls, None, watchdog)
+    }
+
+    /// [`Coturn::start`], with the admin CLI on a free loopback port when `cli` is given.
+    pub fn start_with_cli(
+        redis: &RedisServer,
+        auth: Auth,
+        tls: Option<&TlsFiles>,
+        cli: Option<&CliOptions>,
+        watchdog: &Watchdog,
+    ) -> Coturn {
+        Coturn::start_with_args(redis, auth, tls, cli, &[], watchdog)
+    }
+
+    /// [`Coturn::start_with_cli`] with more turnserver arguments (a later one wins, e.g.
+    /// `--relay-threads 1`: sessions numbered in the order they arrive).
+    pub fn start_with_args(
+        redis: &RedisServer,
+        auth: Auth,
+        tls: Option<&TlsFiles>,
+        cli: Option<&CliOptions>,
+        extra: &[&str],
+        watchdog: &Watchdog,
+    ) -> Coturn {
         let mut dir = tempfile::tempdir().expect("tempdir");
         let mut last = String::new();
         // A port found free can be taken before turnserver binds it: try a few times.
@@ -331,6 +377,7 @@ impl Coturn {
             let port = free_port_pair();
             let tls_port = tls.map(|_| free_port_pair());
             let peer_port = free_port_pair();
+            let cli_port = cli.map(|_| free_port_pair());
             let relay = relay_range();
             let peer = Proc::spawn(
                 "turnutils_peer",
@@ -348,7 +395,7 @@ impl Coturn {
                 .args(["--listening-port", &port.to_string()])
                 .args(["--min-port", &relay.0.to_string()])
                 .args(["--max-port", &relay.1.to_string()])
-                .args(["--relay-threads", "2", "--no-cli", "--allow-loopback-peers"])
+                .args(["--relay-threads", "2", "--allow-loopback-peers"])
                 .args(["-v", "--simple-log", "--log-file"])
                 .arg(&log)
                 .arg("--pidfile")
@@ -359,6 +406,18 @@ impl Coturn {
                     "--redis-statsdb=ip={HOST} port={} dbname=0 connect_timeout=30",
                     redis.port
                 ));
+            match (cli, cli_port) {
+                (Some(o), Some(p)) => {
+                    cmd.args(["--cli-ip", HOST, "--cli-port", &p.to_string()])
+                        .arg(format!("--cli-password={}", o.password));
+                    if let Some(n) = o.max_output_sessions {
+                        cmd.args(["--cli-max-output-sessions", &n.to_string()]);
+                    }
+                }
+                _ => {
+                    cmd.arg("--no-cli");
+                }
+            }
             match (tls, tls_port) {
                 (Some(files), Some(tp)) => {
                     cmd.args(["--tls-listening-port", &tp.to_string()])
@@ -386,6 +445,8 @@ impl Coturn {
                     cmd.arg("--no-auth");
                 }
             }
+            cmd.args(extra);
+            let args: Vec<std::ffi::OsString> = cmd.get_args().map(Into::into).collect();
             let server = Proc::spawn(
                 "turnserver",
                 cmd,
@@ -395,6 +456,7 @@ impl Coturn {
             let mut coturn = Coturn {
                 dir,
                 port,
+                cli_port,
                 tls_port,
                 peer_port,
                 relay,
@@ -403,6 +465,8 @@ impl Coturn {
                 server,
                 peer,
                 clients: 0,
+                args,
+                restarts: 0,
             };
             match coturn.wait_ready(&log) {
                 Ok(()) => return coturn,
@@ -428,7 +492,8 @@ impl Coturn {
             let tcp = text.contains("TCP listener opened on");
             let udp = text.contains("UDP listener opened on");
             let dtls = !want_tls || text.contains("DTLS/UDP listener opened on");
-            if tcp && udp && dtls {
+            let cli = self.cli_port.is_none() || text.contains("CLI listener opened on");
+            if tcp && udp && dtls && cli {
                 // The statsdb connection is asynchronous; give it a moment, as the lab does.
                 std::thread::sleep(Duration::from_millis(500));
                 return Ok(());
@@ -441,6 +506,140 @@ impl Coturn {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// A crash: SIGKILL turnserver (it publishes nothing, its status keys stay in Redis).
+    pub fn crash(&mut self) {
+        self.server.kill();
+    }
+
+    /// Start turnserver again, on the same ports, with the same arguments (a new log file),
+    /// after a [`Coturn::crash`]. Like any coturn start-up, it deletes every status key in its
+    /// Redis (other servers' too).
+    pub fn restart(&mut self) {
+        assert!(!self.server.running(), "crash it first");
+        self.restarts += 1;
+        let log = self
+            .dir
+            .path()
+            .join(format!("turnserver-restart-{}.log", self.restarts));
+        let mut args = self.args.clone();
+        if let Some(i) = args.iter().position(|a| a == "--log-file") {
+            args[i + 1] = log.clone().into_os_string();
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mut cmd = Command::new("turnserver");
+            cmd.args(&args);
+            self.server = Proc::spawn(
+                "turnserver",
+                cmd,
+                self.dir
+                    .path()
+                    .join(format!("turnserver-restart-{}.stdout", self.restarts)),
+                &self.watchdog,
+            );
+            match self.wait_ready(&log) {
+                Ok(()) => return,
+                // Its ports may take a moment to be free again.
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("turnserver restart: {e}; again");
+                    self.server.kill();
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => panic!("turnserver did not restart: {e}"),
+            }
+        }
+    }
+
+    /// The `local=` address its clients reach (UDP and TCP listener).
+    pub fn listener(&self) -> String {
+        format!("{HOST}:{}", self.port)
+    }
+
+    /// coturn's own session list: `(user, id)` of every session `ps` on its admin CLI prints
+    /// (needs [`CliOptions`]).
+    pub fn cli_sessions(&self, password: &str) -> BTreeSet<(String, String)> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(self.cli_addr()).expect("connect to the CLI");
+        s.set_read_timeout(Some(Duration::from_millis(200))).ok();
+        // Read until `until` shows up in what came. Telnet negotiation is refused (DO -> WONT,
+        // WILL -> DONT), as a plain client does; coturn waits for the answers.
+        // Returns where `until` ends.
+        let read_until =
+            |s: &mut std::net::TcpStream, seen: &mut Vec<u8>, from: usize, until: &[u8]| {
+                const IAC: u8 = 255;
+                let deadline = Instant::now() + Duration::from_secs(10);
+                let mut buf = [0u8; 4096];
+                loop {
+                    if let Some(at) = seen[from..].windows(until.len()).position(|w| w == until) {
+                        return from + at + until.len();
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "the CLI did not say {:?}: {:?}",
+                        String::from_utf8_lossy(until),
+                        String::from_utf8_lossy(seen)
+                    );
+                    let n = match s.read(&mut buf) {
+                        Ok(0) => panic!("the CLI closed the connection"),
+                        Ok(n) => n,
+                        Err(_) => continue,
+                    };
+                    let mut i = 0;
+                    let mut replies = Vec::new();
+                    while i < n {
+                        if buf[i] == IAC && i + 2 < n && (251..=254).contains(&buf[i + 1]) {
+                            let answer = match buf[i + 1] {
+                                253 => Some(252), // DO -> WONT
+                                251 => Some(254), // WILL -> DONT
+                                _ => None,
+                            };
+                            if let Some(a) = answer {
+                                replies.extend_from_slice(&[IAC, a, buf[i + 2]]);
+                            }
+                            i += 3;
+                        } else if buf[i] == IAC && i + 1 < n && buf[i + 1] == 250 {
+                            // A subnegotiation: skip to IAC SE.
+                            i += 2;
+                            while i + 1 < n && !(buf[i] == IAC && buf[i + 1] == 240) {
+                                i += 1;
+                            }
+                            i += 2;
+                        } else {
+                            seen.push(buf[i]);
+                            i += 1;
+                        }
+                    }
+                    if !replies.is_empty() {
+                        let _ = s.write_all(&replies);
+                    }
+                }
+            };
+        let mut seen = Vec::new();
+        let at = read_until(&mut s, &mut seen, 0, b"password: ");
+        s.write_all(format!("{password}\r\n").as_bytes())
+            .expect("write");
+        let from = read_until(&mut s, &mut seen, at, b"> ");
+        s.write_all(b"ps\r\n").expect("write");
+        let total = read_until(&mut s, &mut seen, from, b"Total sessions");
+        read_until(&mut s, &mut seen, total, b"\r\n> ");
+        let _ = s.write_all(b"quit\r\n");
+        let text = String::from_utf8_lossy(&seen[from..]).into_owned();
+        // `    2) id=000000000000000002, user <alice>:`
+        text.lines()
+            .filter_map(|l| {
+                let rest = l.split_once(") id=")?.1;
+                let (id, rest) = rest.split_once(", user <")?;
+                let user = rest.split_once(">:")?.0;
+                Some((user.to_owned(), id.to_owned()))
+            })
+            .collect()
+    }
+
+    /// `127.0.0.1:<cli port>` (panics without a CLI).
+    pub fn cli_addr(&self) -> String {
+        format!("{HOST}:{}", self.cli_port.expect("started without a CLI"))
     }
 
     pub fn log_text(&self) -> String {
@@ -512,13 +711,24 @@ pub const SCENARIO1_REALM: &str = "e2e.example";
 
 impl LabEnv {
     pub fn start(name: &str, limit: Duration, auth: Auth, tls: Option<&TlsFiles>) -> LabEnv {
+        LabEnv::start_with_cli(name, limit, auth, tls, None)
+    }
+
+    /// [`LabEnv::start`] with coturn's admin CLI on (see [`Coturn::cli_addr`]).
+    pub fn start_with_cli(
+        name: &str,
+        limit: Duration,
+        auth: Auth,
+        tls: Option<&TlsFiles>,
+        cli: Option<&CliOptions>,
+    ) -> LabEnv {
         let watchdog = Watchdog::new(name, limit);
         let redis = RedisServer::start();
         if let Some(pid) = redis.pid() {
             // The watchdog ends Redis too (RedisServer kills it by PID on drop as well).
             watchdog.watch(pid);
         }
-        let coturn = Coturn::start(&redis, auth, tls, &watchdog);
+        let coturn = Coturn::start_with_cli(&redis, auth, tls, cli, &watchdog);
         LabEnv {
             coturn,
             redis,
