@@ -173,7 +173,7 @@ pub fn allocation_out(model: &Model, row: &AllocationRow<'_>, now: Time) -> Allo
         ended_at: a.ended_at,
         end_reason: a.end_reason,
         collision: a.collision,
-        key_missing_since: a.key_missing_at,
+        key_missing_since: a.key_missing_at(),
         client: a.client.sum,
         peer: a.peer.sum,
         total: a.total.as_ref().map(|_| LegTotals {

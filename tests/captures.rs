@@ -492,7 +492,7 @@ fn a_reseed_makes_what_vanished_unconfirmed_and_their_lifetime_ends_them() {
     let keyed = |m: &Model, now: f64| -> BTreeSet<Key> {
         m.allocation_rows(now)
             .iter()
-            .filter(|r| r.state.is_open() && r.alloc.key_missing_at.is_none())
+            .filter(|r| r.state.is_open() && r.alloc.key_missing_at().is_none())
             .map(|r| {
                 let id = r.alloc.id.to_string();
                 (r.realm.map(str::to_owned), r.user.to_owned(), id)
@@ -503,7 +503,7 @@ fn a_reseed_makes_what_vanished_unconfirmed_and_their_lifetime_ends_them() {
     let missing: Vec<u32> = m
         .allocation_rows(t0 + 39.575)
         .iter()
-        .filter(|r| r.alloc.key_missing_at == Some(t0 + 39.575))
+        .filter(|r| r.alloc.key_missing_at() == Some(t0 + 39.575))
         .map(|r| r.alloc.slot)
         .collect();
     assert_eq!(missing.len(), snaps[0].1.len() - snaps[1].1.len());

@@ -293,7 +293,7 @@ fn a_missing_key_never_ends_a_heard_row_it_makes_a_silent_one_unconfirmed() {
     // Its key back at the next pass (the next refresh re-SET it): confirmed.
     lab.pass(160.0, &[("quiet", A), ("chatty", A)]);
     assert_eq!(state(&lab, 160.0, "chatty"), State::Live);
-    let a = lab.m.allocations().find(|a| a.key_missing_at.is_some());
+    let a = lab.m.allocations().find(|a| a.key_missing_at().is_some());
     assert!(a.is_none(), "{a:?}");
 }
 

@@ -195,10 +195,12 @@ pub struct Allocation {
     /// [`super::Model`]'s identity rules), so its numbers are not exact.
     pub collision: bool,
     /// The start of the reconciliation pass that found its status key missing, while nothing
-    /// has been heard of it since.
-    pub key_missing_at: Option<Time>,
-    /// A `deleted` for its id came while it shared the id: it may be the one that ended.
-    pub(super) doubted_at: Option<Time>,
+    /// has been heard of it since (NaN: none). A bare `f64`, as `doubted`: an `Option` would
+    /// make the record one cache line longer, and every event reads it.
+    key_missing: Time,
+    /// A `deleted` for its id came while it shared the id: it may be the one that ended (NaN:
+    /// none).
+    doubted: Time,
     pub client: LegStats,
     pub peer: LegStats,
     /// `total_traffic` / `total_traffic/peer` as coturn reported them after `deleted`.
@@ -233,8 +235,8 @@ impl Allocation {
             ended_at: None,
             end_reason: None,
             collision: false,
-            key_missing_at: None,
-            doubted_at: None,
+            key_missing: f64::NAN,
+            doubted: f64::NAN,
             client: LegStats::default(),
             peer: LegStats::default(),
             total: None,
@@ -285,6 +287,31 @@ impl Allocation {
                 .any(|leg| self.total_of(leg).is_some_and(|t| t != self.leg(leg).sum))
     }
 
+    /// When a reconciliation pass found its status key missing, while nothing was heard of it
+    /// since.
+    pub fn key_missing_at(&self) -> Option<Time> {
+        (!self.key_missing.is_nan()).then_some(self.key_missing)
+    }
+
+    pub(super) fn set_key_missing(&mut self, at: Option<Time>) {
+        self.key_missing = at.unwrap_or(f64::NAN);
+    }
+
+    /// When a `deleted` of its shared id left it in doubt.
+    pub(super) fn doubted_at(&self) -> Option<Time> {
+        (!self.doubted.is_nan()).then_some(self.doubted)
+    }
+
+    pub(super) fn set_doubted(&mut self, at: Option<Time>) {
+        self.doubted = at.unwrap_or(f64::NAN);
+    }
+
+    pub(super) fn take_doubted(&mut self) -> Option<Time> {
+        let at = self.doubted_at();
+        self.doubted = f64::NAN;
+        at
+    }
+
     /// It ended without coturn saying so (its server restarted, or its key vanished).
     pub fn ended_unseen(&self) -> bool {
         matches!(
@@ -309,8 +336,8 @@ impl Allocation {
         self.phase = Phase::Deleted;
         self.ended_at = Some(at);
         self.end_reason = Some(reason);
-        self.key_missing_at = None;
-        self.doubted_at = None;
+        self.key_missing = f64::NAN;
+        self.doubted = f64::NAN;
         true
     }
 

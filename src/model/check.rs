@@ -32,10 +32,12 @@ impl Model {
                     a.phase, a.ended_at, a.end_reason
                 ));
             }
-            if ended && (a.key_missing_at.is_some() || a.doubted_at.is_some()) {
+            if ended && (a.key_missing_at().is_some() || a.doubted_at().is_some()) {
                 return Err(format!("slot {slot}: ended, yet still watched"));
             }
-            if a.phase == Phase::Unconfirmed && a.key_missing_at.is_none() && a.doubted_at.is_none()
+            if a.phase == Phase::Unconfirmed
+                && a.key_missing_at().is_none()
+                && a.doubted_at().is_none()
             {
                 return Err(format!("slot {slot}: unconfirmed for no reason"));
             }

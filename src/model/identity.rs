@@ -223,7 +223,7 @@ impl Model {
             let Some(a) = self.allocations[s as usize].as_mut() else {
                 continue;
             };
-            a.doubted_at = Some(at);
+            a.set_doubted(Some(at));
             a.log(now, StatusLogKind::DeleteAmbiguous, None);
             if a.phase == Phase::Live {
                 a.phase = Phase::Unconfirmed;
@@ -249,7 +249,7 @@ impl Model {
                 s != confirmed
                     && self
                         .allocation_at(s)
-                        .is_some_and(|a| a.is_open_phase() && a.doubted_at == Some(deleted_at))
+                        .is_some_and(|a| a.is_open_phase() && a.doubted_at() == Some(deleted_at))
             })
             .collect();
         if let [last] = doubted[..] {

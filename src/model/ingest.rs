@@ -196,16 +196,21 @@ impl Model {
         let mut doubt_cleared = None;
         if heard {
             // Heard during a reconciliation pass: the pass must not take it for gone even if
-            // its SCAN passed the key before it was written.
-            a.seed_generation = generation;
-            a.key_missing_at = None;
+            // its SCAN passed the key before it was written. (Written only when it changes: a
+            // store dirties the line for nothing on the hot path.)
+            if a.seed_generation != generation {
+                a.seed_generation = generation;
+            }
+            if a.key_missing_at().is_some() {
+                a.set_key_missing(None);
+            }
             if a.phase == Phase::Unconfirmed {
                 a.phase = Phase::Live;
                 a.log(now, StatusLogKind::Confirmed, None);
                 confirmed = true;
             }
             if has_status {
-                doubt_cleared = a.doubted_at.take();
+                doubt_cleared = a.take_doubted();
             }
         }
         match msg.payload {

@@ -74,14 +74,14 @@ impl Model {
             return;
         };
         a.seed_generation = generation;
-        a.key_missing_at = None;
+        a.set_key_missing(None);
         let known = a.phase != Phase::NoStatus;
         if !known {
             self.counters.seeded += 1;
             a.seeded_at = Some(at);
             a.log(now, StatusLogKind::Seeded, fields.lifetime);
         }
-        if a.phase == Phase::Unconfirmed && a.doubted_at.is_none() {
+        if a.phase == Phase::Unconfirmed && a.doubted_at().is_none() {
             a.phase = Phase::Live;
             a.log(now, StatusLogKind::Confirmed, None);
         }
@@ -97,7 +97,7 @@ impl Model {
             a.expires_at = saved.0;
             a.expiry_is_upper_bound = saved.1;
         }
-        if saved.2 == Phase::Unconfirmed && a.doubted_at.is_some() {
+        if saved.2 == Phase::Unconfirmed && a.doubted_at().is_some() {
             // The key of a shared id does not say whose it is: the doubt stays.
             a.phase = Phase::Unconfirmed;
         }
@@ -135,8 +135,8 @@ impl Model {
                 a.log(now, StatusLogKind::Vanished, None);
                 self.gone.push_back((at, slot));
                 changed.push(slot);
-            } else if a.key_missing_at.is_none() {
-                a.key_missing_at = Some(pass_start);
+            } else if a.key_missing_at().is_none() {
+                a.set_key_missing(Some(pass_start));
                 a.log(now, StatusLogKind::KeyMissing, None);
                 // The silence so far counts: a row not heard of for the grace already is
                 // unconfirmed at once.
@@ -163,7 +163,7 @@ impl Model {
                 return false;
             };
             match a.phase {
-                Phase::Live if a.key_missing_at.is_some() => {
+                Phase::Live if a.key_missing_at().is_some() => {
                     if now < due {
                         return true;
                     }
@@ -174,7 +174,7 @@ impl Model {
                     true
                 }
                 Phase::Unconfirmed => {
-                    let since = a.key_missing_at.or(a.doubted_at).unwrap_or(due);
+                    let since = a.key_missing_at().or(a.doubted_at()).unwrap_or(due);
                     let end = a.expires_at.unwrap_or(since + UNKNOWN_LIFETIME);
                     if now < end {
                         return true;

@@ -102,7 +102,7 @@ fn state_line(a: &Allocation, state: State, now: Time, theme: &Theme) -> Line<'s
             theme.state(State::Expired),
         )),
         State::Unconfirmed => {
-            let why = if a.key_missing_at.is_some() {
+            let why = if a.key_missing_at().is_some() {
                 "status key gone from Redis, nothing heard since"
             } else {
                 "deleted by one of the servers sharing its id, or not"
