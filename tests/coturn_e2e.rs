@@ -128,12 +128,20 @@ fn open(a: &AllocationOut) -> bool {
 }
 
 /// turntop's open rows (live, released, expired) of `endpoint` are exactly the status keys in
-/// that endpoint's Redis: same realm, user, id, transport and remote address.
+/// that endpoint's Redis: same realm, user, id, transport and remote address. Rows whose key a
+/// reconciliation found missing (after a Redis restart without persistence: coturn still holds
+/// the allocation, and SETs its key again only at its next refresh) stay open, unconfirmed once
+/// silent (issue 12): they are not compared.
 fn check_live_equals_redis(s: &Snapshot, endpoint: &str, url: &str) -> BTreeSet<Row> {
     let ours: BTreeSet<Row> = s
         .allocations
         .iter()
-        .filter(|a| a.endpoint == endpoint && open(a))
+        .filter(|a| {
+            a.endpoint == endpoint
+                && open(a)
+                && a.key_missing_since.is_none()
+                && a.state != State::Unconfirmed
+        })
         .map(row_of)
         .collect();
     let theirs = redis_rows(url);
