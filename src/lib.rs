@@ -3,8 +3,10 @@
 //! The library holds everything testable without a terminal or a Redis: the coturn message
 //! parser, the model, the capture format, and the headless output.
 
+pub mod addr;
 pub mod app;
 pub mod capture;
+pub mod column;
 pub mod config;
 pub mod coturn;
 pub mod demo;
@@ -12,6 +14,7 @@ pub mod filter;
 pub mod format;
 pub mod headless;
 pub mod live;
+pub mod manual;
 pub mod model;
 pub mod output;
 pub mod record;

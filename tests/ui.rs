@@ -229,7 +229,8 @@ fn keys_sort_filter_drill_back_freeze() {
     );
     app.on_key(key('\\'));
     assert!(app.filter.is_empty());
-    // A bad term is reported and the last good filter stays.
+    // A bad term is reported and the last good filter stays; Enter does not take it (the
+    // text stays on screen as typed, with why), Esc gives it up.
     app.on_key(key('/'));
     for c in "colour=red".chars() {
         app.on_key(key(c));
@@ -240,6 +241,17 @@ fn keys_sort_filter_drill_back_freeze() {
             .is_some_and(|e| e.contains("unknown field 'colour'"))
     );
     app.on_key(code(KeyCode::Enter));
+    assert!(matches!(app.mode, Mode::Filter { .. }));
+    let t = render(&mut app, &m, now, 200, 50, ThemeName::None)
+        .backend()
+        .to_string();
+    assert!(
+        t.contains("filter: colour=red▏ unknown field 'colour'"),
+        "{t}"
+    );
+    app.on_key(code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.filter_error, None);
 
     // Drill-down and back: users -> a user's allocations -> detail -> back -> back.
     app.set_filter("");

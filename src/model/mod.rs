@@ -1072,8 +1072,8 @@ impl Model {
         }
         let value = Realm {
             name: realm.map(Into::into),
-            display: realm.map_or_else(|| "(no realm)".into(), |r| sanitize(r).into()),
-            name_chars: realm.map_or(0, crate::filter::char_classes),
+            display: crate::sanitize::display_name(realm).into(),
+            name_chars: crate::filter::char_classes(crate::sanitize::filter_name(realm)),
             users: StrMap::default(),
             history: None,
         };
@@ -1098,8 +1098,8 @@ impl Model {
         let value = User {
             realm: realm_slot,
             name: user.into(),
-            display: sanitize(user).into(),
-            name_chars: crate::filter::char_classes(user),
+            display: crate::sanitize::display_name(Some(user)).into(),
+            name_chars: crate::filter::char_classes(crate::sanitize::filter_name(Some(user))),
             allocations: Vec::new(),
         };
         let slot = insert_slot(&mut self.users, &mut self.free_users, value);

@@ -590,8 +590,8 @@ fn draw_table(
             theme.accent,
         ));
     }
-    if let Some(err) = &app.filter_error {
-        title.push(Span::styled(format!(" {err}"), theme.bad));
+    if let Some(note) = app.filter_note(kind) {
+        title.push(Span::styled(format!(" {note}"), theme.bad));
     }
     let block = Block::default()
         .borders(Borders::TOP)
@@ -605,15 +605,7 @@ fn draw_table(
         .column_spacing(1);
     f.render_widget(table, area);
     if empty {
-        let msg = if app.filter.is_empty() {
-            match kind {
-                TableKind::Allocations => "no allocations yet: waiting for coturn to publish",
-                TableKind::Users => "no users yet",
-                TableKind::Realms => "no realms yet",
-            }
-        } else {
-            "nothing matches the filter (\\ clears it)"
-        };
+        let msg = app.empty_table_message(kind);
         let inner = Rect {
             y: area.y + 2,
             height: 1,
