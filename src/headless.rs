@@ -161,8 +161,8 @@ pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
                 Row::Allocation(a) => {
                     RowOut::Allocation(Box::new(output::allocation_out(model, a, now)))
                 }
-                Row::User(u) => RowOut::User(output::user_out(u)),
-                Row::Realm(r) => RowOut::Realm(output::realm_out(r)),
+                Row::User(u) => RowOut::User(output::user_out(u, now)),
+                Row::Realm(r) => RowOut::Realm(output::realm_out(r, now)),
             })
             .collect(),
     }
@@ -187,6 +187,10 @@ pub fn render(output: Output, app: &App, model: &Model, now: Time) -> Result<Str
     } = output;
     if raw && format == Format::Json {
         return Err("--raw is for --format table or csv: JSON is raw already".into());
+    }
+    // A term the view cannot answer would print nothing (or, inverted, exclude nothing): say so.
+    if let Some(note) = app.filter_note(app.top_kind()) {
+        return Err(format!("--filter: {note}"));
     }
     let text = match format {
         Format::Table => render_table(&view_table(app, model, now, raw)),

@@ -98,17 +98,17 @@ fn keys_section() -> String {
         ));
     }
     out.push_str(
-        "\nThe second column is the name the configuration file's [keys] section uses to rebind \
-         a command.",
+        "\nThe second column is the command's name in the configuration file's [keys] section,\n\
+         which rebinds it.",
     );
     out
 }
 
 fn columns_section() -> String {
     let mut out = String::from(
-        "Every name works in --sort, in the sort menu, as a filter field and in the \
-         configuration's columns and sort: the title on screen in lower case with - for the \
-         space. Older long names are aliases.\n\n",
+        "A column's name is its title on screen in lower case, with - for the space; it works\n\
+         in --sort, as a filter field, and in the configuration's columns and sort. The titles\n\
+         themselves and the older long names (the aliases) work too.\n\n",
     );
     for c in Col::ALL {
         let views: Vec<&str> = TableKind::ALL
@@ -116,21 +116,19 @@ fn columns_section() -> String {
             .filter(|k| columns(**k).iter().any(|s| s.col == c))
             .map(|k| k.name())
             .collect();
-        let aliases = if c.aliases().is_empty() {
-            String::new()
-        } else {
-            format!(" (also {})", c.aliases().join(", "))
-        };
         out.push_str(&format!(
-            "{:<8} {:<8} {}{aliases}; in {}\n",
+            "{:<8} {:<8} in {}\n         {}\n",
             c.name(),
             c.title(),
-            c.description(),
-            views.join(", ")
+            views.join(", "),
+            c.description()
         ));
+        if !c.aliases().is_empty() {
+            out.push_str(&format!("         also: {}\n", c.aliases().join(" ")));
+        }
     }
     out.push_str(
-        "\nWith --once --raw: ids in full, bytes and bytes/s as integers, durations in seconds \
+        "\nWith --once --raw: ids in full, bytes and bytes/s as integers, durations in seconds\n\
          (LEFT is negative once expired), unknown values empty.",
     );
     out
