@@ -206,27 +206,20 @@ impl Planned<'_> {
             Test::Any(_) => (true, true),
             _ => return None,
         };
-        Some(fast.iter().any(|n| {
-            match n {
-                Fast::Text {
-                    finder,
-                    classes,
-                    searches_id,
-                } => {
-                    // An address (or its absence: no classes) without every class of the needle
-                    // cannot contain it.
-                    (on_remote
-                        && classes & !f.hot.remote_chars == 0
-                        && remote.is_some_and(|r| finder.find(r).is_some()))
-                        || (on_id && *searches_id && finder.find(id).is_some())
-                }
-                Fast::Net(net) => {
-                    on_remote
-                        && remote
-                            .and_then(|r| std::str::from_utf8(r).ok())
-                            .is_some_and(|r| net.contains_text(r))
-                }
+        Some(fast.iter().any(|n| match n {
+            Fast::Text {
+                finder,
+                classes,
+                searches_id,
+            } => {
+                // An address (or its absence: no classes) without every class of the needle
+                // cannot contain it.
+                (on_remote
+                    && classes & !f.hot.remote_chars == 0
+                    && remote.is_some_and(|r| finder.find(r).is_some()))
+                    || (on_id && *searches_id && finder.find(id).is_some())
             }
+            Fast::Net(net) => on_remote && remote.is_some_and(|r| net.contains_bytes(r)),
         }))
     }
 }
