@@ -330,8 +330,8 @@ pub fn check_bindings(bindings: &[(Command, Vec<String>)]) -> Result<(), KeyConf
                 format!("or give {b} other keys ({b} = [{}])", rest.join(", "))
             };
             format!(
-                "`{name}` is bound to both {a} and {b} (its default key): choose another key \
-                 for {a}, {fix}"
+                "`{name}` is bound to both {a} and {b} (a default key of {b}): choose another \
+                 key for {a}, {fix}"
             )
         };
         return Err(KeyConflict {

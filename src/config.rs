@@ -590,8 +590,8 @@ mod tests {
             .0;
         assert_eq!(
             e,
-            "config /x.toml: line 2, key `keys.help`: `h` is bound to both help and back (its \
-             default key): choose another key for help, or give back other keys (back = \
+            "config /x.toml: line 2, key `keys.help`: `h` is bound to both help and back (a \
+             default key of back): choose another key for help, or give back other keys (back = \
              [\"esc\", \"backspace\", \"left\"])"
         );
         let e = parse("[keys]\nquit = \"j\"\n", "/x.toml").unwrap_err().0;

@@ -200,7 +200,14 @@ fn parse_test(word: &str) -> Result<Test, FilterError> {
     };
     let name = col.name();
     if value.is_empty() {
-        return Err(FilterError(format!("{name}{} needs a value", &rest[..1])));
+        let hint = match col {
+            Col::User | Col::Realm => format!(" ({name}=(none) selects those without one)"),
+            _ => String::new(),
+        };
+        return Err(FilterError(format!(
+            "{name}{} needs a value{hint}",
+            &rest[..1]
+        )));
     }
     let kind = col.value_kind();
     if kind == ValueKind::Text {
@@ -212,6 +219,11 @@ fn parse_test(word: &str) -> Result<Test, FilterError> {
     let amounts = value
         .split('|')
         .map(|v| {
+            if v.is_empty() {
+                return Err(FilterError(format!(
+                    "'{value}': an empty alternative (write a|b, not a||b or a|)"
+                )));
+            }
             let (parsed, example) = match kind {
                 ValueKind::Rate => (parse_rate(v), "1.5MB, 10KB/s, 8Mbps or 500kbit"),
                 ValueKind::Bytes => (parse_bytes(v), "10MB, 1GiB or 500k (no /s)"),
