@@ -40,12 +40,24 @@ pub struct Cli {
     #[arg(long, default_value_t = 0.0, value_name = "SECS", requires = "once")]
     pub listen: f64,
 
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What every command that runs takes: its configuration file and its log.
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
     /// Configuration file [default: $TURNTOP_CONFIG, else ~/.config/turntop/config.toml].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    #[command(subcommand)]
-    pub command: Option<Command>,
+    /// Log connections, seeds, disconnects and bad messages into this file (appended to);
+    /// the level comes from TURNTOP_LOG (default info). Nothing is logged without it.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
 }
 
 /// What to show and how: the live view, `--demo` and `replay`.
@@ -151,9 +163,8 @@ pub struct ReplayArgs {
     pub speed: Speed,
     #[command(flatten)]
     pub view: ViewArgs,
-    /// Configuration file [default: $TURNTOP_CONFIG, else ~/.config/turntop/config.toml].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 #[derive(Args, Debug)]
@@ -177,10 +188,8 @@ pub struct RecordArgs {
     pub keys: bool,
     #[command(flatten)]
     pub redis: RedisArgs,
-    /// Configuration file (its [[redis]] endpoints) [default: $TURNTOP_CONFIG, else
-    /// ~/.config/turntop/config.toml].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 pub use turntop::headless::Format;

@@ -39,6 +39,20 @@ pub struct Config {
     /// Command name -> key names, replacing that command's default keys.
     #[serde(default)]
     pub keys: HashMap<Command, KeyList>,
+    /// The log file (`--log`); relative to the configuration file's directory.
+    pub log: Option<PathBuf>,
+}
+
+impl Config {
+    /// The log file this configuration names, resolved against the directory of the file it
+    /// was read from (`file`).
+    pub fn log_path(&self, file: Option<&Path>) -> Option<PathBuf> {
+        let log = self.log.as_ref()?;
+        Some(match file.and_then(Path::parent) {
+            Some(dir) if log.is_relative() => dir.join(log),
+            _ => log.clone(),
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -413,6 +427,7 @@ mod tests {
             "all columns by default"
         );
         assert!(c.keys.is_empty(), "the default keys");
+        assert_eq!(c.log, None, "no log file by default");
     }
 
     /// The commented-out examples are valid too: uncommented one at a time, each parses.
@@ -444,6 +459,23 @@ mod tests {
             tried += 1;
         }
         assert!(tried >= 6, "{tried}");
+    }
+
+    #[test]
+    fn a_relative_log_path_is_taken_from_the_config_file_directory() {
+        let c = parse("log = \"turntop.log\"\n", "/x.toml").unwrap();
+        let file = Path::new("/etc/turntop/config.toml");
+        assert_eq!(
+            c.log_path(Some(file)),
+            Some(PathBuf::from("/etc/turntop/turntop.log"))
+        );
+        assert_eq!(c.log_path(None), Some(PathBuf::from("turntop.log")));
+        let c = parse("log = \"/var/log/turntop.log\"\n", "/x.toml").unwrap();
+        assert_eq!(
+            c.log_path(Some(file)),
+            Some(PathBuf::from("/var/log/turntop.log"))
+        );
+        assert_eq!(Config::default().log_path(Some(file)), None);
     }
 
     #[test]

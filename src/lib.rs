@@ -6,6 +6,7 @@
 pub mod addr;
 pub mod app;
 pub mod capture;
+pub mod clock;
 pub mod column;
 pub mod config;
 pub mod coturn;
@@ -14,6 +15,7 @@ pub mod filter;
 pub mod format;
 pub mod headless;
 pub mod live;
+pub mod logging;
 pub mod manual;
 pub mod model;
 pub mod output;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::logging::BadMessageLog;
 use crate::model::{ConnectionState, Model, ModelConfig, Time};
 use crate::source::SourceEvent;
 use crate::source::redis::{self, RedisEndpoint, RunOptions};
@@ -62,6 +63,7 @@ pub async fn once(
         )));
     }
     drop(tx);
+    let mut bad = BadMessageLog::default();
     let result = async {
         let mut batch = Vec::with_capacity(4096);
         while !seeding.is_empty() {
@@ -77,6 +79,7 @@ pub async fn once(
                 }
                 ev.apply_to(&mut model);
             }
+            bad.observe(&model, crate::clock::now());
         }
         let deadline = tokio::time::Instant::now() + listen;
         loop {
@@ -90,6 +93,7 @@ pub async fn once(
                     }
                     crate::source::apply_events(&batch, &mut model);
                     batch.clear();
+                    bad.observe(&model, crate::clock::now());
                 }
                 _ = tokio::time::sleep_until(deadline) => break,
             }
@@ -106,8 +110,9 @@ pub async fn once(
     for t in &tasks {
         t.abort();
     }
+    let now = crate::clock::now();
+    bad.finish(&model, now);
     result?;
-    let now = redis::now();
     model.evict(now);
     Ok((model, now))
 }

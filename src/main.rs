@@ -5,9 +5,11 @@ use clap::{CommandFactory, Parser};
 
 use turntop::app::App;
 use turntop::capture;
+use turntop::clock::{self, Clock};
 use turntop::config::{self, Config};
 use turntop::format::RateUnits;
 use turntop::live;
+use turntop::logging;
 use turntop::model::{Model, ModelConfig};
 use turntop::source::redis as redis_source;
 use turntop::source::replay;
@@ -17,7 +19,7 @@ use turntop::ui::{SourceInfo, Theme, ThemeName};
 
 mod cli;
 
-use cli::{Cli, Command, RecordArgs, RedisArgs, ReplayArgs, ViewArgs};
+use cli::{Cli, Command, CommonArgs, RecordArgs, RedisArgs, ReplayArgs, ViewArgs};
 
 /// Exit code for bad input (files, arguments, configuration), as clap uses for bad arguments.
 const EXIT_USAGE: u8 = 2;
@@ -56,29 +58,48 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Some(Command::Man { out }) => man(out.as_deref()),
-        Some(Command::Record(args)) => {
-            let config = load_config(args.config.as_deref())?;
-            record(&args, &config)
-        }
+        Some(Command::Record(args)) => with_config(&args.common, |config| record(&args, config)),
         Some(Command::Replay(args)) => {
-            let config = load_config(args.config.as_deref())?;
-            replay_file(&args, &config)
+            with_config(&args.common, |config| replay_file(&args, config))
         }
-        None => {
-            let config = load_config(cli.config.as_deref())?;
+        None => with_config(&cli.common, |config| {
             if cli.demo {
-                demo(&cli, &config)
+                demo(&cli, config)
             } else if cli.view.once {
-                live_once(&cli, &config)
+                live_once(&cli, config)
             } else {
-                live(&cli, &config)
+                live(&cli, config)
             }
-        }
+        }),
     }
 }
 
-fn load_config(path: Option<&std::path::Path>) -> Result<Config, Failure> {
-    config::load(path).map(|(c, _)| c).map_err(|e| usage(e.0))
+/// Load the configuration, open the log it or `--log` names, and run `command` with them.
+fn with_config(
+    common: &CommonArgs,
+    command: impl FnOnce(&Config) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let (config, config_path) = config::load(common.config.as_deref()).map_err(|e| usage(e.0))?;
+    // Held until the run is over: dropping it writes out what is queued.
+    let _log = match common
+        .log
+        .clone()
+        .or_else(|| config.log_path(config_path.as_deref()))
+    {
+        Some(path) => Some(logging::init(&path).map_err(usage)?),
+        None => None,
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "turntop starts");
+    match &config_path {
+        Some(path) => tracing::info!(file = %path.display(), "config loaded"),
+        None => tracing::info!("no config file: defaults"),
+    }
+    let result = command(&config);
+    match &result {
+        Ok(()) => tracing::info!("turntop exits"),
+        Err(failure) => tracing::error!(message = failure.message, "turntop exits on an error"),
+    }
+    result
 }
 
 fn model_config(view: &ViewArgs, config: &Config) -> ModelConfig {
@@ -131,7 +152,7 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
         Some(control),
         source,
         theme(&args.view, config),
-        move || tui::Clock::replay(start, speed),
+        move || Clock::replay(start, speed),
         async move {
             replay::run_controlled(records, endpoint, speed, tx, control_rx).await;
         },
@@ -151,7 +172,7 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
     };
     // The warm-up history goes straight into the model: it is history, and through the
     // source queue it would show as a burst of thousands of events a second.
-    let now = turntop::source::redis::now();
+    let now = clock::now();
     let mut demo = turntop::demo::Demo::new(demo_config, now);
     for m in demo.prewarm() {
         model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
@@ -168,7 +189,7 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
         None,
         SourceInfo::Demo,
         theme(&cli.view, config),
-        || tui::Clock::Wall,
+        || Clock::Wall,
         async move {
             turntop::demo::follow(demo, endpoint, tx).await;
         },
@@ -196,7 +217,7 @@ fn live(cli: &Cli, config: &Config) -> Result<(), Failure> {
         None,
         SourceInfo::Live,
         theme(&cli.view, config),
-        || tui::Clock::Wall,
+        || Clock::Wall,
         async move {
             futures::future::join_all(tasks).await;
         },
@@ -296,7 +317,7 @@ fn run_tui(
     control: Option<tokio::sync::watch::Sender<replay::Control>>,
     source: SourceInfo,
     theme: Theme,
-    clock: impl FnOnce() -> tui::Clock,
+    clock: impl FnOnce() -> Clock,
     producer: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;

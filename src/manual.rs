@@ -68,6 +68,8 @@ const EXIT_STATUS: &str = "\
 const ENVIRONMENT: &str = "\
 TURNTOP_CONFIG           the configuration file (--config wins)
 TURNTOP_REDIS_PASSWORD   the Redis password for URLs without one (--redis-password-file wins)
+TURNTOP_LOG              the level of --log: info (default), debug, warn, or per module
+                         (turntop=debug,redis=warn)
 NO_COLOR                 no colours (as --no-color)";
 
 const FILES: &str = "\

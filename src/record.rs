@@ -20,11 +20,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::capture::{self, Record};
+use crate::clock::now;
 use crate::coturn;
+use crate::format::utc;
 use crate::model::{ConnectionState, EndpointId, Model, Time};
 use crate::source::SourceEvent;
-use crate::source::redis::{self, RedisEndpoint, RunOptions, now};
-use crate::ui::utc;
+use crate::source::redis::{self, RedisEndpoint, RunOptions};
 
 /// The start of a key snapshot line.
 pub const KEY_LINE: &str = "#key\t";

@@ -17,52 +17,15 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::{Action, App};
+use crate::clock::Clock;
+use crate::logging::BadMessageLog;
 use crate::model::{Model, Time};
 use crate::source::SourceEvent;
-use crate::source::replay::{Control, Playhead, Speed};
+use crate::source::replay::Control;
 use crate::ui::{self, HeaderInfo, HitMap, SourceInfo, Theme};
 
 const FRAME_GAP: Duration = Duration::from_millis(66);
 const RATE_WINDOW: Duration = Duration::from_secs(5);
-
-/// Where "now" comes from.
-#[derive(Clone, Debug)]
-pub enum Clock {
-    /// The wall clock (live Redis, demo).
-    Wall,
-    /// Captured time advancing at the replay speed from the first record, pausable: the same
-    /// [`Playhead`] the replay task keeps, so the header clock and the messages stop together.
-    Replay(Playhead),
-}
-
-impl Clock {
-    pub fn replay(start: Time, speed: Speed) -> Clock {
-        Clock::Replay(Playhead::new(speed, tokio::time::Instant::now(), start))
-    }
-
-    pub fn now(&self, model: &Model) -> Time {
-        match self {
-            Clock::Wall => crate::source::redis::now(),
-            Clock::Replay(head) => {
-                let last = model.last_event().unwrap_or(Time::MIN);
-                head.now(tokio::time::Instant::now(), last)
-            }
-        }
-    }
-
-    /// Pause or resume a replay clock (a no-op on the wall clock).
-    pub fn set_paused(&mut self, paused: bool, model: &Model) {
-        if let Clock::Replay(head) = self {
-            let last = model.last_event().unwrap_or(Time::MIN);
-            let at = tokio::time::Instant::now();
-            if paused {
-                head.pause(at, last);
-            } else {
-                head.resume(at, last);
-            }
-        }
-    }
-}
 
 /// Everything the loop needs besides the terminal.
 pub struct Session {
@@ -129,12 +92,18 @@ fn leave(mouse: bool) {
 pub async fn run(mut s: Session) -> io::Result<()> {
     let mouse = s.app.mouse;
     let mut terminal = enter(mouse)?;
-    let result = event_loop(&mut terminal, &mut s).await;
+    let mut bad = BadMessageLog::default();
+    let result = event_loop(&mut terminal, &mut s, &mut bad).await;
     leave(mouse);
+    bad.finish(&s.model, crate::clock::now());
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Result<()> {
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    s: &mut Session,
+    bad: &mut BadMessageLog,
+) -> io::Result<()> {
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -214,6 +183,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
                 }
                 crate::source::apply_events(&batch, &mut s.model);
                 batch.clear();
+                bad.observe(&s.model, crate::clock::now());
                 if frozen.is_none() {
                     dirty = true;
                 }
@@ -221,6 +191,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, s: &mut Session) -> io::Resu
             _ = tick.tick() => {
                 let now = s.clock.now(&s.model);
                 s.model.evict(now);
+                bad.observe(&s.model, crate::clock::now());
                 events_per_sec = rate.sample(s.model.counters.events);
                 endpoint_rates.resize_with(s.model.endpoints().len(), || EventRate { samples: VecDeque::new() });
                 endpoint_events_per_sec = s

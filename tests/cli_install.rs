@@ -94,7 +94,12 @@ fn man_has_the_sections_help_lacks(man: &str) {
     let exit = section("EXIT STATUS");
     assert!(exit.contains("0 ") && exit.contains("1 ") && exit.contains("2 "));
     let env = section("ENVIRONMENT");
-    for var in ["TURNTOP_CONFIG", "TURNTOP_REDIS_PASSWORD", "NO_COLOR"] {
+    for var in [
+        "TURNTOP_CONFIG",
+        "TURNTOP_REDIS_PASSWORD",
+        "TURNTOP_LOG",
+        "NO_COLOR",
+    ] {
         assert!(env.contains(var), "{var}");
     }
     assert!(section("FILES").contains("config.toml"));

@@ -504,3 +504,58 @@ fn filter_notes_say_why_rows_are_missing() {
         app.on_key(code(KeyCode::Esc));
     }
 }
+
+#[test]
+fn remapped_keys_reach_the_sort_menu() {
+    let (m, now) = model_at_25s();
+    let mut app = App::new(TableKind::Allocations);
+    app.keys
+        .rebind(turntop::app::Command::Up, &["w".into()])
+        .unwrap();
+    app.keys
+        .rebind(turntop::app::Command::Enter, &["e".into()])
+        .unwrap();
+    app.on_key(key('o'));
+    let t = render(&mut app, &m, now, 100, 30, ThemeName::None);
+    let text = t.backend().to_string();
+    assert!(
+        text.contains(" w↓ choose the sort column   e sort   Esc cancel"),
+        "{text}"
+    );
+    // k is no longer Up: the menu ignores it; w moves to the top, e chooses USER.
+    for _ in 0..30 {
+        app.on_key(key('k'));
+        app.on_key(key('w'));
+    }
+    app.on_key(code(KeyCode::Enter));
+    assert!(matches!(app.mode, Mode::SortMenu(_)), "Enter is not bound");
+    app.on_key(key('e'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.sort(TableKind::Allocations).col, Col::User);
+}
+
+#[test]
+fn the_detail_log_scrolls_no_further_than_its_last_line() {
+    let (m, now) = model_at_25s();
+    let mut app = App::new(TableKind::Allocations);
+    render(&mut app, &m, now, 80, 24, ThemeName::None);
+    app.on_key(code(KeyCode::Enter));
+    let first = render(&mut app, &m, now, 80, 24, ThemeName::None)
+        .backend()
+        .to_string();
+    assert!(first.contains("event log"), "{first}");
+    for _ in 0..500 {
+        app.on_key(key('j'));
+    }
+    let bottom = render(&mut app, &m, now, 80, 24, ThemeName::None)
+        .backend()
+        .to_string();
+    let at_bottom = app.detail_scroll.offset();
+    assert!(at_bottom > 0 && at_bottom < 500, "{at_bottom}");
+    // The log's last page is full: the first entry (the allocation's `new`) is on screen.
+    assert!(bottom.contains("status   new"), "{bottom}");
+    // One key up scrolls up at once (no hidden overshoot to come back from).
+    app.on_key(key('k'));
+    render(&mut app, &m, now, 80, 24, ThemeName::None);
+    assert_eq!(app.detail_scroll.offset(), at_bottom - 1);
+}

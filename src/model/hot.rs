@@ -8,7 +8,8 @@
 //! entry after every change to that allocation, and [`super::Model::check_hot`] verifies the
 //! copy (the tests call it after every capture, the demo and random event sequences).
 
-use super::{Allocation, Atom, LegStats, Phase, Rate, Report, State, Time, state_at};
+use super::allocation::{Phase, state_at};
+use super::{Allocation, Atom, LegStats, Rate, Report, State, Time};
 use crate::coturn::{Counters, Leg};
 
 /// One allocation slot's hot fields.

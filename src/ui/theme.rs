@@ -3,6 +3,9 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::coturn::Leg;
+use crate::model::State;
+
 #[derive(
     Clone,
     Copy,
@@ -21,6 +24,15 @@ pub enum ThemeName {
     Light,
     /// No colour at all (what `NO_COLOR` / `--no-color` select).
     None,
+}
+
+/// A word in the header drawn reversed, so it is seen at a glance: what kind of data this is,
+/// or that the screen is frozen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Badge {
+    Demo,
+    Replay,
+    Frozen,
 }
 
 #[derive(Clone, Debug)]
@@ -101,5 +113,38 @@ impl Theme {
                 }
             }
         }
+    }
+}
+
+impl Theme {
+    /// The client or the peer side of an allocation (its rates, sparklines, chart lines).
+    pub fn leg(&self, leg: Leg) -> Style {
+        match leg {
+            Leg::Client => self.client,
+            Leg::Peer => self.peer,
+        }
+    }
+
+    /// An allocation's state (its glyph and word, and the LEFT of an expired one).
+    pub fn state(&self, state: State) -> Style {
+        match state {
+            State::Live => self.live,
+            State::Released => self.released,
+            State::Expired => self.expired,
+            State::Deleted => self.deleted,
+        }
+    }
+
+    pub fn badge(&self, badge: Badge) -> Style {
+        let base = match badge {
+            Badge::Demo | Badge::Frozen => self.warn,
+            Badge::Replay => self.accent,
+        };
+        base.add_modifier(Modifier::REVERSED)
+    }
+
+    /// The tab of the table on screen.
+    pub fn current_tab(&self) -> Style {
+        self.title.add_modifier(Modifier::REVERSED)
     }
 }

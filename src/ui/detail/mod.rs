@@ -1,0 +1,111 @@
+//! The detail screen of one allocation: its fields, a chart of its rates, its event log. This
+//! file only finds the allocation and splits the area; the parts build their lines apart.
+
+mod chart;
+mod fields;
+mod log;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Paragraph;
+
+use super::Theme;
+use crate::app::App;
+use crate::model::{Allocation, Model};
+use crate::table::{Ctx, RowKey};
+
+pub(super) fn draw(
+    f: &mut Frame,
+    area: Rect,
+    app: &mut App,
+    ctx: &Ctx<'_>,
+    key: RowKey,
+    theme: &Theme,
+) {
+    let (model, now) = (ctx.model, ctx.now);
+    let Some(a) = find_allocation(model, key) else {
+        f.render_widget(
+            Paragraph::new(
+                "This allocation is gone (evicted after the retention time). Esc goes back.",
+            )
+            .style(theme.dim),
+            area,
+        );
+        return;
+    };
+    let Some(row) = model.allocation_row(a, now) else {
+        return;
+    };
+    let (mut left, right) = fields::lines(ctx, a, &row, theme);
+    let info_height = (left.len().max(right.len()) as u16).min(area.height / 2);
+    let [info, chart_area, log_area] = Layout::vertical([
+        Constraint::Length(info_height),
+        Constraint::Percentage(55),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let [l, r] = Layout::horizontal([Constraint::Length(40), Constraint::Min(20)]).areas(info);
+    left.truncate(usize::from(info_height));
+    f.render_widget(Paragraph::new(left), l);
+    f.render_widget(Paragraph::new(right), r);
+    let window = app.history_window();
+    chart::draw(f, chart_area, ctx, a, window, theme);
+    let log = log::lines(ctx, a, theme);
+    log::draw(f, log_area, log, &mut app.detail_scroll, theme);
+}
+
+/// The allocation a detail screen shows, if it is still known (not evicted, not replaced by
+/// another one in its slot).
+fn find_allocation(model: &Model, key: RowKey) -> Option<&Allocation> {
+    let RowKey::Allocation { slot, id } = key else {
+        return None;
+    };
+    model
+        .allocation_at(slot)
+        .filter(|a| a.id.0 == id && a.state(f64::NEG_INFINITY).is_some())
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use ratatui::text::Line;
+
+    use crate::coturn::{AllocationId, EventKind, Leg, channel_name};
+    use crate::model::{Model, Time};
+
+    /// The text of a line, without its styles.
+    pub(crate) fn text(line: &Line<'_>) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    /// alice's allocation, new at 100 s, with client traffic reported at 105 s and 110 s (and
+    /// peer traffic at 110 s); `deleted`: deleted at 110 s with coturn's client total. The
+    /// clock reads 112 s.
+    pub(crate) fn model_with_traffic(deleted: bool) -> (Model, Time) {
+        let mut m = Model::default();
+        let ep = m.add_endpoint("127.0.0.1:6379");
+        let ch = |kind| channel_name(Some("r.example"), "alice", AllocationId(7), kind);
+        let status = ch(EventKind::Status);
+        m.apply_raw(
+            ep,
+            100.0,
+            &status,
+            b"new lifetime=600, type=UDP, local=10.0.0.1:3478, remote=10.0.0.9:4000, ssl=NONE, cipher=NONE",
+        );
+        let client = ch(EventKind::Traffic(Leg::Client));
+        m.apply_raw(
+            ep,
+            105.0,
+            &client,
+            b"rcvp=1, rcvb=1000, sentp=1, sentb=1000",
+        );
+        m.apply_raw(ep, 110.0, &client, b"rcvp=2, rcvb=2000, sentp=0, sentb=0");
+        let peer = ch(EventKind::Traffic(Leg::Peer));
+        m.apply_raw(ep, 110.0, &peer, b"rcvp=0, rcvb=0, sentp=0, sentb=0");
+        if deleted {
+            m.apply_raw(ep, 110.0, &status, b"deleted");
+            let total = ch(EventKind::TotalTraffic(Leg::Client));
+            m.apply_raw(ep, 110.0, &total, b"rcvp=3, rcvb=3000, sentp=1, sentb=1000");
+        }
+        (m, 112.0)
+    }
+}

@@ -1,0 +1,290 @@
+//! The two header lines: source badge, endpoint states, event rate, counters, totals.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Theme;
+use super::theme::Badge;
+use crate::app::App;
+use crate::coturn::Leg;
+use crate::format::{self, RateUnits, utc};
+use crate::model::view::Totals;
+use crate::model::{ConnectionState, Endpoint, Model, Rate, Time};
+use crate::table::Ctx;
+
+/// Where the data comes from, as the header says it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceInfo {
+    Live,
+    Replay {
+        file: String,
+        speed: String,
+        paused: bool,
+        finished: bool,
+    },
+    Demo,
+}
+
+/// What the header needs besides the model.
+#[derive(Clone, Debug)]
+pub struct HeaderInfo {
+    pub source: SourceInfo,
+    /// Events per second over the last few seconds.
+    pub events_per_sec: f64,
+    /// The same per endpoint, in the model's endpoint order (may be shorter: then unknown).
+    pub endpoint_events_per_sec: Vec<f64>,
+}
+
+/// How one endpoint's connection is doing.
+fn connection_span<'a>(state: &ConnectionState, now: Time, theme: &Theme) -> Span<'a> {
+    match state {
+        ConnectionState::Connected => Span::styled("● connected", theme.good),
+        ConnectionState::Connecting => Span::styled("◌ connecting", theme.warn),
+        ConnectionState::Reconnecting {
+            retry_at, reason, ..
+        } => Span::styled(
+            format!(
+                "◌ reconnecting in {} ({reason})",
+                format::duration((retry_at - now).max(0.0))
+            ),
+            theme.warn,
+        ),
+        ConnectionState::AuthFailed {
+            reason, retry_at, ..
+        } => Span::styled(
+            format!(
+                "✗ {reason} (retry in {})",
+                format::duration((retry_at - now).max(0.0))
+            ),
+            theme.bad,
+        ),
+        ConnectionState::Offline => Span::styled("○ offline", theme.dim),
+        ConnectionState::Finished => Span::styled("■ end of capture", theme.dim),
+    }
+}
+
+pub(super) fn draw(
+    f: &mut Frame,
+    area: Rect,
+    ctx: &Ctx<'_>,
+    info: &HeaderInfo,
+    app: &App,
+    totals: &Totals,
+    theme: &Theme,
+) {
+    let lines = vec![
+        status_line(ctx.model, ctx.now, info, app.frozen, theme),
+        totals_line(ctx.model, totals, app.units, app.history_window(), theme),
+    ];
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The first line: where the data comes from, how each endpoint is doing, the event rate and
+/// what went wrong.
+fn status_line<'a>(
+    model: &Model,
+    now: Time,
+    info: &HeaderInfo,
+    frozen: bool,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut spans = vec![Span::styled(" turntop ", theme.title)];
+    source_spans(&mut spans, &info.source, now, theme);
+    if info.source == SourceInfo::Live {
+        // With several endpoints each gets its own figures (the totals follow).
+        let several = model.endpoints().len() > 1;
+        for (i, ep) in model.endpoints().iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            let rate = info.endpoint_events_per_sec.get(i).copied();
+            endpoint_spans(&mut spans, ep, several.then_some(rate), now, theme);
+        }
+    }
+    activity_spans(&mut spans, model, info.events_per_sec, now, theme);
+    if frozen {
+        spans.push(Span::styled(" FROZEN ", theme.badge(Badge::Frozen)));
+    }
+    Line::from(spans)
+}
+
+/// A demo or replay says so (a replay with its file, clock, speed and whether it is paused).
+fn source_spans(spans: &mut Vec<Span<'_>>, source: &SourceInfo, now: Time, theme: &Theme) {
+    match source {
+        SourceInfo::Demo => spans.push(Span::styled("[DEMO] ", theme.badge(Badge::Demo))),
+        SourceInfo::Replay {
+            file,
+            speed,
+            paused,
+            finished,
+        } => {
+            spans.push(Span::styled("[REPLAY] ", theme.badge(Badge::Replay)));
+            spans.push(Span::raw(format!("{file} {} ×{speed}", utc(now))));
+            if *paused {
+                spans.push(Span::styled(" PAUSED", theme.warn));
+            }
+            if *finished {
+                spans.push(Span::styled(" (end)", theme.dim));
+            }
+            spans.push(Span::raw(" "));
+        }
+        SourceInfo::Live => {}
+    }
+}
+
+/// One endpoint: its label and connection; `own_figures` (with several endpoints) adds its
+/// event rate (`Some(None)`: not known), last event, gaps and malformed messages.
+fn endpoint_spans(
+    spans: &mut Vec<Span<'_>>,
+    ep: &Endpoint,
+    own_figures: Option<Option<f64>>,
+    now: Time,
+    theme: &Theme,
+) {
+    spans.push(Span::raw(format!("{} ", ep.label)));
+    spans.push(connection_span(&ep.connection, now, theme));
+    if ep.reconnects > 0 {
+        spans.push(Span::styled(format!(" ↻{}", ep.reconnects), theme.dim));
+    }
+    let Some(rate) = own_figures else {
+        return;
+    };
+    if let Some(r) = rate {
+        spans.push(Span::raw(format!(" {r:.1} ev/s")));
+    }
+    if let Some(last) = ep.last_event {
+        spans.push(Span::styled(
+            format!(" last {}", format::duration((now - last).max(0.0))),
+            theme.dim,
+        ));
+    }
+    if ep.gaps > 0 {
+        spans.push(Span::styled(format!(" gaps {}", ep.gaps), theme.warn));
+    }
+    if ep.malformed > 0 {
+        spans.push(Span::styled(
+            format!(" malformed {}", ep.malformed),
+            theme.bad,
+        ));
+    }
+}
+
+/// All endpoints together: events per second, the last event, and the problem counters.
+fn activity_spans(
+    spans: &mut Vec<Span<'_>>,
+    model: &Model,
+    events_per_sec: f64,
+    now: Time,
+    theme: &Theme,
+) {
+    spans.push(Span::raw(format!("  {events_per_sec:.1} ev/s")));
+    if let Some(last) = model.last_event() {
+        spans.push(Span::raw(format!(
+            "  last {} ago",
+            format::duration((now - last).max(0.0))
+        )));
+    }
+    let c = &model.counters;
+    if c.malformed + c.unknown > 0 {
+        spans.push(Span::styled(
+            format!("  malformed {} unknown {}", c.malformed, c.unknown),
+            theme.bad,
+        ));
+    }
+    if c.gaps > 0 {
+        spans.push(Span::styled(format!("  gaps {}", c.gaps), theme.warn));
+    }
+}
+
+/// The second line: counts, total rates per leg, the history window, pre-auth sessions.
+fn totals_line<'a>(
+    model: &Model,
+    totals: &Totals,
+    units: RateUnits,
+    window: f64,
+    theme: &Theme,
+) -> Line<'a> {
+    let agg = &totals.agg;
+    let pre_auth = model.counters.sessions_without_allocation;
+    let leg_rates = |rate: &Rate| {
+        format!(
+            "↓{} ↑{}",
+            format::rate(rate.rx, units),
+            format::rate(rate.tx, units)
+        )
+    };
+    Line::from(vec![
+        Span::raw(" live "),
+        Span::styled(agg.live.to_string(), theme.accent),
+        Span::raw(if agg.expired > 0 {
+            format!(" (+{} expired)", agg.expired)
+        } else {
+            String::new()
+        }),
+        Span::raw("  users "),
+        Span::styled(totals.users.to_string(), theme.accent),
+        Span::raw("  realms "),
+        Span::styled(totals.realms.to_string(), theme.accent),
+        Span::raw("  client "),
+        Span::styled(leg_rates(&agg.client_rate), theme.leg(Leg::Client)),
+        Span::raw("  peer "),
+        Span::styled(leg_rates(&agg.peer_rate), theme.leg(Leg::Peer)),
+        Span::raw(format!("  window {}", format::duration(window))),
+        Span::styled(
+            if pre_auth > 0 {
+                format!("  pre-auth sessions {pre_auth}")
+            } else {
+                String::new()
+            },
+            theme.dim,
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::ThemeName;
+
+    fn text(spans: &[Span<'_>]) -> String {
+        spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_replay_shows_its_file_clock_speed_and_pause() {
+        let theme = Theme::new(ThemeName::None);
+        let mut spans = Vec::new();
+        let replay = SourceInfo::Replay {
+            file: "capture.txt".into(),
+            speed: "4".into(),
+            paused: true,
+            finished: true,
+        };
+        source_spans(&mut spans, &replay, 86_400.0 + 61.0, &theme);
+        assert_eq!(
+            text(&spans),
+            "[REPLAY] capture.txt 1970-01-02 00:01:01 UTC ×4 PAUSED (end) "
+        );
+        spans.clear();
+        source_spans(&mut spans, &SourceInfo::Live, 0.0, &theme);
+        assert!(spans.is_empty());
+    }
+
+    #[test]
+    fn one_endpoint_shows_its_figures_only_among_several() {
+        let theme = Theme::new(ThemeName::None);
+        let mut model = Model::default();
+        let id = model.add_endpoint("turn-eu:6379");
+        model.set_connection(id, 100.0, ConnectionState::Connected);
+        model.mark_gap(id, 100.5);
+        let ep = &model.endpoints()[0];
+        let mut alone = Vec::new();
+        endpoint_spans(&mut alone, ep, None, 101.0, &theme);
+        assert_eq!(text(&alone), "turn-eu:6379 ● connected");
+        let mut among = Vec::new();
+        endpoint_spans(&mut among, ep, Some(Some(2.5)), 101.0, &theme);
+        assert_eq!(text(&among), "turn-eu:6379 ● connected 2.5 ev/s gaps 1");
+    }
+}
