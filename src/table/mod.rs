@@ -536,3 +536,19 @@ impl Filterable for FilterView<'_, '_> {
         self.row.number(col, self.ctx.now)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The screen's titles are the vocabulary's: a column's name is its title.
+    #[test]
+    fn every_title_is_its_columns_title() {
+        for kind in TableKind::ALL {
+            for spec in columns(kind) {
+                assert_eq!(spec.title, spec.col.title(), "{kind:?}");
+                assert_eq!(view_column(kind, spec.title), Ok(spec.col));
+            }
+        }
+    }
+}
