@@ -197,30 +197,39 @@ impl Planned<'_> {
     /// is not kept (the slow path reads the allocation).
     fn own_match(&self, f: &AllocationFields<'_>) -> Option<bool> {
         let fast = self.fast.as_ref()?;
-        let text = f.search()?;
-        let remote = text.remote()?;
-        let id = text.id()?;
         let (on_remote, on_id) = match &self.term.test {
             Test::Text(Col::Remote, _) => (true, false),
             Test::Text(Col::Id, _) => (false, true),
             Test::Any(_) => (true, true),
             _ => return None,
         };
-        Some(fast.iter().any(|n| match n {
-            Fast::Text {
-                finder,
-                classes,
-                searches_id,
-            } => {
-                // An address (or its absence: no classes) without every class of the needle
-                // cannot contain it.
-                (on_remote
-                    && classes & !f.hot.remote_chars == 0
-                    && remote.is_some_and(|r| finder.find(r).is_some()))
-                    || (on_id && *searches_id && finder.find(id).is_some())
+        // Only a reference: the text itself is read below, and only when a needle can be in
+        // it (most substring needles are ruled out of most addresses by their classes alone,
+        // and not reading 100k search texts is most of what that saves).
+        let text = f.search()?;
+        for n in fast {
+            let found = match n {
+                Fast::Text {
+                    finder,
+                    classes,
+                    searches_id,
+                } => {
+                    // An address (or its absence: no classes) without every class of the
+                    // needle cannot contain it.
+                    (on_remote
+                        && classes & !f.hot.remote_chars == 0
+                        && text.remote()?.is_some_and(|r| finder.find(r).is_some()))
+                        || (on_id && *searches_id && finder.find(text.id()?).is_some())
+                }
+                Fast::Net(net) => {
+                    on_remote && text.remote()?.is_some_and(|r| net.contains_bytes(r))
+                }
+            };
+            if found {
+                return Some(true);
             }
-            Fast::Net(net) => on_remote && remote.is_some_and(|r| net.contains_bytes(r)),
-        }))
+        }
+        Some(false)
     }
 }
 
