@@ -79,7 +79,7 @@ fn main() {
         endpoint_events_per_sec: Vec::new(),
     };
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("test backend");
-    let cases: [(&str, TableKind, &str); 7] = [
+    let cases: [(&str, TableKind, &str); 9] = [
         ("allocations, sort rate", TableKind::Allocations, ""),
         (
             "allocations, filter type=udp rate>10KB",
@@ -100,6 +100,16 @@ fn main() {
             "allocations, filter address/id '10.'",
             TableKind::Allocations,
             "10.",
+        ),
+        (
+            "allocations, filter ranges v4|v6",
+            TableKind::Allocations,
+            "remote=100.0.0.0/8|2001:db8::/48",
+        ),
+        (
+            "allocations, filter user1|user2 rate>8Mbps",
+            TableKind::Allocations,
+            "user=user1|user2 rate>8Mbps",
         ),
         ("users, sort rate", TableKind::Users, ""),
         ("realms, sort rate", TableKind::Realms, ""),

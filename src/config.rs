@@ -14,6 +14,11 @@ use crate::ui::ThemeName;
 
 pub const CONFIG_ENV: &str = "TURNTOP_CONFIG";
 
+/// The history window of sparklines and charts without `--history` or `history_window`.
+pub const DEFAULT_HISTORY_WINDOW: f64 = 600.0;
+/// How long an ended allocation stays without `--retention` or `retention`.
+pub const DEFAULT_RETENTION: f64 = 600.0;
+
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -166,6 +171,7 @@ pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
                     .trim()
                     .trim_matches(['[', ']'])
                     .trim();
+                let message = fix_for(line, &message).unwrap_or(message);
                 if key.is_empty() {
                     ConfigError(format!("config {name}: line {line_no}: {message}"))
                 } else {
@@ -181,35 +187,89 @@ pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
+/// What to write instead, for the mistakes whose serde message does not say it: a table where a
+/// list of tables belongs (`[redis]` for `[[redis]]`) and the reverse. `line` is the line the
+/// error points at.
+fn fix_for(line: &str, message: &str) -> Option<String> {
+    let line = line.trim();
+    let table = line.trim_matches(['[', ']', ' ']);
+    if line.starts_with("[[") && ["sort", "columns", "keys"].contains(&table) {
+        return Some(format!(
+            "{message}: `{table}` is one table, write [{table}] (single brackets)"
+        ));
+    }
+    if table == "redis" && !line.starts_with("[[") && message.starts_with("invalid type") {
+        return Some(format!(
+            "{message}: endpoints are a list, write [[redis]] (double brackets) with \
+             url = \"redis://host:6379\", one [[redis]] table per endpoint"
+        ));
+    }
+    None
+}
+
 fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
         .position(|l| l.contains(needle))
         .map_or(0, |i| i + 1)
 }
 
-/// Checks serde cannot do: column names, key names.
+/// The line of `key = ...` in the `[section]` table (0 when not found).
+fn line_of_key(text: &str, section: &str, key: &str) -> usize {
+    let mut current = "";
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[') {
+            current = header.trim_matches(['[', ']', ' ']);
+            continue;
+        }
+        let name = line
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        if current == section && name == key && line.contains('=') {
+            return i + 1;
+        }
+    }
+    0
+}
+
+/// Checks serde cannot do: column names, Redis URLs, key names and keys bound twice.
 fn validate(config: &Config, name: &str, text: &str) -> Result<(), ConfigError> {
-    let err = |needle: &str, key: &str, msg: String| {
-        ConfigError(format!(
-            "config {name}: line {}, key `{key}`: {msg}",
-            line_of(text, needle)
-        ))
+    // `key` is `section.name`: the line is that of `name = ...` in `[section]`.
+    let err = |key: &str, msg: String| {
+        let line = match key.split_once('.') {
+            Some((section, k)) => line_of_key(text, section, k),
+            None => 0,
+        };
+        ConfigError(format!("config {name}: line {line}, key `{key}`: {msg}"))
     };
+    for r in &config.redis {
+        check_redis_url(&r.url).map_err(|e| {
+            ConfigError(format!(
+                "config {name}: line {}, key `redis.url`: {e}",
+                line_of(text, &r.url)
+            ))
+        })?;
+    }
     for (kind, cols) in [
         (TableKind::Allocations, &config.columns.allocations),
         (TableKind::Users, &config.columns.users),
         (TableKind::Realms, &config.columns.realms),
     ] {
-        for c in cols.iter().flatten() {
-            let valid = crate::table::parse_column(c)
-                .is_some_and(|col| crate::table::columns(kind).iter().any(|s| s.col == col));
-            if !valid {
-                return Err(err(
-                    c,
-                    &format!("columns.{}", kind.title().to_lowercase()),
-                    format!("unknown column `{c}`"),
-                ));
-            }
+        let key = format!("columns.{}", kind.name());
+        let Some(cols) = cols else { continue };
+        if cols.is_empty() {
+            return Err(err(
+                &key,
+                "an empty list would show no columns: list at least one, or remove the key to \
+                 show them all"
+                    .into(),
+            ));
+        }
+        for c in cols {
+            crate::table::view_column(kind, c).map_err(|e| err(&key, e))?;
         }
     }
     for (kind, sort) in [
@@ -217,59 +277,188 @@ fn validate(config: &Config, name: &str, text: &str) -> Result<(), ConfigError> 
         (TableKind::Users, &config.sort.users),
         (TableKind::Realms, &config.sort.realms),
     ] {
-        if let Some(s) = sort
-            && parse_sort(s, kind).is_none()
-        {
-            return Err(err(
-                s,
-                &format!("sort.{}", kind.title().to_lowercase()),
-                format!("unknown column `{s}`"),
-            ));
+        if let Some(s) = sort {
+            parse_sort(s, kind).map_err(|e| err(&format!("sort.{}", kind.name()), e))?;
         }
     }
-    for (cmd, keys) in &config.keys {
-        for k in keys.keys() {
-            if crate::app::parse_key(&k).is_none() {
+    let mut bindings: Vec<(Command, Vec<String>)> = config
+        .keys
+        .iter()
+        .map(|(cmd, keys)| (*cmd, keys.keys()))
+        .collect();
+    // Report the first problem in the file's order, whatever the map's order.
+    bindings.sort_by_key(|(cmd, _)| line_of_key(text, "keys", &command_name(*cmd)));
+    for (cmd, keys) in &bindings {
+        for k in keys {
+            if crate::app::parse_key(k).is_none() {
                 return Err(err(
-                    &k,
-                    &format!("keys.{cmd:?}").to_lowercase(),
+                    &format!("keys.{}", command_name(*cmd)),
                     format!("`{k}` is not a key name"),
                 ));
             }
         }
     }
+    if let Err(conflict) = crate::app::check_bindings(&bindings) {
+        let cmd = command_name(conflict.command);
+        return Err(err(&format!("keys.{cmd}"), conflict.message));
+    }
     Ok(())
 }
 
-/// `rate`, `-rate` (descending), `+user` (ascending): a sort expression for a table.
-pub fn parse_sort(s: &str, kind: TableKind) -> Option<crate::table::Sort> {
+/// A Redis URL's mistakes that the Redis client reports without saying what is wrong (`did not
+/// parse`), each with what to write instead. What it does not check, the client still does.
+pub fn check_redis_url(url: &str) -> Result<(), String> {
+    let shown = crate::source::redis::redact_url(url);
+    let bad = |why: String| Err(format!("invalid Redis URL '{shown}': {why}"));
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return bad("write redis://host:6379 (or rediss:// for TLS)".into());
+    };
+    if scheme != "redis" && scheme != "rediss" {
+        return bad(format!(
+            "the scheme is `{scheme}`: write redis://host:6379 (or rediss:// for TLS)"
+        ));
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, after)) => (host, after.strip_prefix(':')),
+            None => return bad("an IPv6 address needs its closing `]`: redis://[::1]:6379".into()),
+        },
+        None => match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        },
+    };
+    if host.is_empty() {
+        return bad(format!("there is no host: write {scheme}://HOST:6379"));
+    }
+    if let Some(port) = port {
+        match port.parse::<u32>() {
+            Ok(1..=65535) => {}
+            Ok(p) => {
+                return bad(format!(
+                    "port {p} is out of range: a port is 1 to 65535 (Redis listens on 6379 by \
+                     default)"
+                ));
+            }
+            Err(_) if port.is_empty() => {
+                return bad(format!(
+                    "the port after `:` is missing: write {scheme}://{host}:6379"
+                ));
+            }
+            Err(_) => {
+                return bad(format!(
+                    "port `{port}` is not a number: write {scheme}://{host}:6379"
+                ));
+            }
+        }
+    }
+    let db = path.split(['?', '#']).next().unwrap_or("");
+    let db = db.strip_prefix('/').unwrap_or(db);
+    if !db.is_empty() && db.parse::<u32>().is_err() {
+        return bad(format!(
+            "`/{db}` is not a database number: write {scheme}://{host_port}/0 (or leave it out)"
+        ));
+    }
+    Ok(())
+}
+
+/// A command's name in the `[keys]` section: `page-up` for `PageUp`.
+fn command_name(cmd: Command) -> String {
+    crate::app::command_name(cmd)
+}
+
+/// `rate`, `-rate` (descending), `+user` (ascending): a sort expression for a table. The error
+/// lists the view's columns.
+pub fn parse_sort(s: &str, kind: TableKind) -> Result<crate::table::Sort, String> {
     let s = s.trim();
     let (dir, name) = match s.chars().next() {
         Some('-') => (Some(true), &s[1..]),
         Some('+') => (Some(false), &s[1..]),
         _ => (None, s),
     };
-    let col = crate::table::parse_column(name)?;
-    crate::table::columns(kind)
-        .iter()
-        .any(|c| c.col == col)
-        .then(|| crate::table::Sort {
-            col,
-            descending: dir.unwrap_or_else(|| col.default_descending()),
-        })
+    let col = crate::table::view_column(kind, name)?;
+    Ok(crate::table::Sort {
+        col,
+        descending: dir.unwrap_or_else(|| col.default_descending()),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::App;
+    use crate::column::Col;
 
+    const EXAMPLE: &str = include_str!("../config.example.toml");
+
+    /// Every value the example sets is the default it documents: the example can be copied
+    /// without changing anything.
     #[test]
-    fn the_example_config_parses() {
-        let text = include_str!("../config.example.toml");
-        let c = parse(text, "config.example.toml").unwrap();
-        assert_eq!(c.theme, Some(ThemeName::Dark));
-        assert_eq!(c.history_window, Some(Duration(600.0)));
-        assert_eq!(c.log, None);
+    fn the_example_config_is_the_defaults_it_documents() {
+        let c = parse(EXAMPLE, "config.example.toml").unwrap();
+        assert_eq!(c.theme, Some(ThemeName::default()));
+        assert_eq!(c.view, Some(TableKind::Allocations));
+        assert_eq!(c.rate_units, Some(RateUnits::default()));
+        assert_eq!(c.history_window, Some(Duration(DEFAULT_HISTORY_WINDOW)));
+        assert_eq!(c.retention, Some(Duration(DEFAULT_RETENTION)));
+        assert_eq!(c.mouse, Some(false));
+        assert_eq!(
+            c.redis,
+            [RedisConfig {
+                url: crate::source::redis::DEFAULT_URL.into(),
+                name: None
+            }]
+        );
+        let defaults = App::new(TableKind::Allocations);
+        for (kind, sort) in [
+            (TableKind::Allocations, &c.sort.allocations),
+            (TableKind::Users, &c.sort.users),
+            (TableKind::Realms, &c.sort.realms),
+        ] {
+            let sort = sort.as_deref().expect("the example sets every view's sort");
+            assert_eq!(parse_sort(sort, kind), Ok(defaults.sort(kind)), "{kind:?}");
+        }
+        assert_eq!(
+            c.columns,
+            ColumnsConfig::default(),
+            "all columns by default"
+        );
+        assert!(c.keys.is_empty(), "the default keys");
+        assert_eq!(c.log, None, "no log file by default");
+    }
+
+    /// The commented-out examples are valid too: uncommented one at a time, each parses.
+    #[test]
+    fn the_example_configs_commented_examples_parse() {
+        let lines: Vec<&str> = EXAMPLE.lines().collect();
+        let mut tried = 0;
+        // Keys of a table that is itself commented out (`# [[redis]]`) are not tried alone.
+        let mut in_commented_table = false;
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with('[') {
+                in_commented_table = false;
+            }
+            let Some(setting) = line.strip_prefix("# ") else {
+                continue;
+            };
+            if setting.starts_with('[') {
+                in_commented_table = true;
+            }
+            let key = setting.split('=').next().unwrap_or("").trim();
+            if in_commented_table || !setting.contains(" = ") || key.contains(' ') || key.is_empty()
+            {
+                continue;
+            }
+            let mut text = lines.clone();
+            text[i] = setting;
+            let text = text.join("\n");
+            parse(&text, "example").unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
+            tried += 1;
+        }
+        assert!(tried >= 6, "{tried}");
     }
 
     #[test]
@@ -310,14 +499,16 @@ mod tests {
             .0;
         assert!(e.contains("line 1, key `history_window`"), "{e}");
         let e = parse(
-            "[columns]\nallocations = [\"user\", \"colour\"]\n",
+            "[sort]\nallocations = \"user\"\n[columns]\nallocations = [\"user\", \"colour\"]\n",
             "/x.toml",
         )
         .unwrap_err()
         .0;
         assert_eq!(
             e,
-            "config /x.toml: line 2, key `columns.allocations`: unknown column `colour`"
+            "config /x.toml: line 4, key `columns.allocations`: the allocations view has no \
+             column 'colour'; its columns: user realm id server type remote age left state rate \
+             cli-rx cli-tx peer-rx peer-tx bytes client peer last"
         );
         let e = parse("[keys]\nquit = \"ctrl-banana\"\n", "/x.toml")
             .unwrap_err()
@@ -328,16 +519,126 @@ mod tests {
     }
 
     #[test]
-    fn sorts() {
-        let s = parse_sort("-bytes", TableKind::Users).unwrap();
-        assert!(s.descending);
+    fn the_names_on_screen_work_as_columns_and_sorts() {
+        // The Servers view has no `[columns]`/`[sort]` keys (yet).
+        for kind in [TableKind::Allocations, TableKind::Users, TableKind::Realms] {
+            let titles: Vec<&str> = crate::table::columns(kind)
+                .iter()
+                .map(|c| c.title)
+                .collect();
+            let names: Vec<String> = titles
+                .iter()
+                .map(|t| t.to_lowercase().replace(' ', "-"))
+                .collect();
+            let list = |v: &[String]| {
+                v.iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let titles_owned: Vec<String> = titles.iter().map(|t| (*t).to_owned()).collect();
+            for cols in [&names, &titles_owned] {
+                let text = format!("[columns]\n{} = [{}]\n", kind.name(), list(cols));
+                let c = parse(&text, "/x.toml").unwrap_or_else(|e| panic!("{e}"));
+                let got = match kind {
+                    TableKind::Allocations => c.columns.allocations,
+                    TableKind::Users => c.columns.users,
+                    TableKind::Realms => c.columns.realms,
+                    TableKind::Servers => unreachable!("not configurable"),
+                };
+                let got: Vec<Col> = got.unwrap().iter().filter_map(|n| Col::parse(n)).collect();
+                let want: Vec<Col> = crate::table::columns(kind).iter().map(|c| c.col).collect();
+                assert_eq!(got, want);
+            }
+            for (name, spec) in names.iter().zip(crate::table::columns(kind)) {
+                for s in [name.clone(), format!("-{name}"), spec.title.to_owned()] {
+                    let text = format!("[sort]\n{} = \"{s}\"\n", kind.name());
+                    parse(&text, "/x.toml").unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(parse_sort(&s, kind).map(|s| s.col), Ok(spec.col));
+                }
+            }
+        }
+        let e = parse("[columns]\nusers = []\n", "/x.toml").unwrap_err().0;
         assert_eq!(
-            parse_sort("user", TableKind::Allocations).map(|s| s.descending),
-            Some(false)
+            e,
+            "config /x.toml: line 2, key `columns.users`: an empty list would show no columns: \
+             list at least one, or remove the key to show them all"
         );
+    }
+
+    #[test]
+    fn redis_as_a_table_instead_of_a_list_names_the_fix() {
+        let e = parse("[redis]\nurl = \"redis://h:6379\"\n", "/x.toml")
+            .unwrap_err()
+            .0;
         assert!(
-            parse_sort("users", TableKind::Allocations).is_none(),
-            "no USERS column there"
+            e.starts_with("config /x.toml: line 1, key `redis`: invalid type: map, expected a sequence: endpoints are a list, write [[redis]] (double brackets)"),
+            "{e}"
         );
+        let e = parse("[[sort]]\nusers = \"rate\"\n", "/x.toml")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("write [sort] (single brackets)"), "{e}");
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn redis_url_errors_name_the_fix() {
+        let e = parse(
+            "[[redis]]\nurl = \"redis://:secret@host:99999\"\n",
+            "/x.toml",
+        )
+        .unwrap_err()
+        .0;
+        assert_eq!(
+            e,
+            "config /x.toml: line 2, key `redis.url`: invalid Redis URL \
+             'redis://:***@host:99999': port 99999 is out of range: a port is 1 to 65535 (Redis \
+             listens on 6379 by default)"
+        );
+        let check = |u: &str| check_redis_url(u).unwrap_err();
+        assert!(
+            check("redis://h:abc").contains("port `abc` is not a number: write redis://h:6379")
+        );
+        assert!(check("redis://h:").contains("the port after `:` is missing"));
+        assert!(check("redis://:6379").contains("there is no host"));
+        assert!(check("redis://h:6379/x").contains("`/x` is not a database number"));
+        assert!(check("http://h").contains("the scheme is `http`"));
+        assert!(check("h:6379").contains("write redis://host:6379"));
+        assert!(check("redis://[::1:6379").contains("closing `]`"));
+        for ok in [
+            "redis://h",
+            "redis://h:6379/2",
+            "rediss://u:p@h:1",
+            "redis://[::1]:6380",
+            "redis://h:6379/?protocol=resp3",
+        ] {
+            assert_eq!(check_redis_url(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_key_bound_twice_names_both_commands() {
+        let e = parse("[keys]\nhelp = \"h\"\nquit = \"j\"\n", "/x.toml")
+            .unwrap_err()
+            .0;
+        assert_eq!(
+            e,
+            "config /x.toml: line 2, key `keys.help`: `h` is bound to both help and back (a \
+             default key of back): choose another key for help, or give back other keys (back = \
+             [\"esc\", \"backspace\", \"left\"])"
+        );
+        let e = parse("[keys]\nquit = \"j\"\n", "/x.toml").unwrap_err().0;
+        assert!(e.contains("`j` is bound to both quit and down"), "{e}");
+        let e = parse("[keys]\nquit = \"x\"\nfreeze = [\"f\", \"x\"]\n", "/x.toml")
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("line 2, key `keys.quit`: `x` is bound to both quit and freeze: keep it for one of them"),
+            "{e}"
+        );
+        // Moving a key: rebinding both commands is fine.
+        parse("[keys]\nquit = \"j\"\ndown = \"down\"\n", "/x.toml").unwrap();
+        parse("[keys]\npage-up = [\"pgup\", \"u\"]\n", "/x.toml").unwrap();
     }
 }

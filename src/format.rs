@@ -85,60 +85,125 @@ pub fn countdown(secs: f64) -> String {
     }
 }
 
-/// Parse a quantity with an optional SI suffix: `1.5M`, `200k`, `1MB`, `8Mb` (bits: lower-case b
-/// after a prefix means bits and is divided by 8), `10KB/s`. Returns bytes.
-pub fn parse_quantity(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let s = s.strip_suffix("/s").unwrap_or(s);
-    let split = s
+/// A number as typed with its unit, and the step of its last digit in the same unit (`1.5MB` is
+/// 1.5e6 bytes with a step of 1e5): a filter's `=` matches what rounds to the number typed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Amount {
+    pub value: f64,
+    pub step: f64,
+}
+
+/// The leading number of `s` (`12`, `1.5`, `.5`) with the step of its last digit, and the rest.
+fn leading_number(s: &str) -> Option<(f64, f64, &str)> {
+    let end = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let (mult, rest) = match unit.chars().next() {
-        Some('k' | 'K') => (1e3, &unit[1..]),
-        Some('m' | 'M') if !unit.starts_with("ms") => (1e6, &unit[1..]),
-        Some('g' | 'G') => (1e9, &unit[1..]),
-        Some('t' | 'T') => (1e12, &unit[1..]),
-        _ => (1.0, unit),
+    let (num, rest) = s.split_at(end);
+    if !num.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: f64 = num.parse().ok()?;
+    let decimals = num.split_once('.').map_or(0, |(_, f)| f.len());
+    Some((value, 10f64.powi(-(decimals as i32)), rest))
+}
+
+/// A data unit: an optional SI (`k M G T`, powers of 1000) or IEC (`Ki Mi Gi Ti`, powers of
+/// 1024) prefix, then bytes (`B`, `byte(s)`, or nothing) or bits (`b`, `bit(s)`), then an
+/// optional per second (`/s`, or `ps` after `b`/`B`: `Mbps`). Returns bytes per unit and
+/// whether it was per second.
+fn data_unit(unit: &str) -> Option<(f64, bool)> {
+    let (unit, per_second) = if let Some(u) = unit.strip_suffix("/s") {
+        (u, true)
+    } else if let Some(u) = unit.strip_suffix("ps").filter(|u| u.ends_with(['b', 'B'])) {
+        (u, true)
+    } else {
+        (unit, false)
+    };
+    let mut chars = unit.chars();
+    let power = match chars.next() {
+        Some('k' | 'K') => 1,
+        // `m` is mega here: a thousandth of a byte means nothing.
+        Some('m' | 'M') => 2,
+        Some('g' | 'G') => 3,
+        Some('t' | 'T') => 4,
+        _ => 0,
+    };
+    let mut rest = if power > 0 { chars.as_str() } else { unit };
+    let base: f64 = match rest.strip_prefix('i') {
+        Some(r) if power > 0 => {
+            rest = r;
+            1024.0
+        }
+        _ => 1000.0,
     };
     let per = match rest {
-        "" | "B" | "bytes" => 1.0,
-        "b" | "bit" | "bits" => 1.0 / 8.0,
+        "" | "B" => 1.0,
+        "b" => 0.125,
+        r if ["byte", "bytes"].contains(&r.to_ascii_lowercase().as_str()) => 1.0,
+        r if ["bit", "bits"].contains(&r.to_ascii_lowercase().as_str()) => 0.125,
         _ => return None,
     };
-    Some(n * mult * per)
+    Some((base.powi(power) * per, per_second))
+}
+
+/// A rate in bytes per second: `500`, `1.5MB`, `10KB/s`, `8Mbps`, `500kbit`, `2MiB/s`.
+pub fn parse_rate(s: &str) -> Option<Amount> {
+    let (value, step, unit) = leading_number(s.trim())?;
+    let (mult, _per_second) = data_unit(unit)?;
+    Some(Amount {
+        value: value * mult,
+        step: step * mult,
+    })
+}
+
+/// A byte count: `300`, `10M`, `1GiB`, `64kbit`. A rate (`/s`, `ps`) is not a byte count.
+pub fn parse_bytes(s: &str) -> Option<Amount> {
+    let (value, step, unit) = leading_number(s.trim())?;
+    match data_unit(unit)? {
+        (mult, false) => Some(Amount {
+            value: value * mult,
+            step: step * mult,
+        }),
+        (_, true) => None,
+    }
+}
+
+/// A count: `3`.
+pub fn parse_count(s: &str) -> Option<Amount> {
+    match leading_number(s.trim())? {
+        (value, step, "") => Some(Amount { value, step }),
+        _ => None,
+    }
+}
+
+/// A duration in seconds: `90`, `1.5`, `90s`, `5m`, `2h`, `1d`, `1m30s`. The step is that of
+/// the last part (`5m`: a minute).
+pub fn parse_duration_amount(s: &str) -> Option<Amount> {
+    let mut rest = s.trim();
+    let (mut total, mut step) = (0.0, 1.0);
+    let mut parts = 0;
+    while !rest.is_empty() {
+        let (n, n_step, after) = leading_number(rest)?;
+        let mut chars = after.chars();
+        let unit = match chars.next() {
+            None if parts == 0 => 1.0,
+            Some('s') => 1.0,
+            Some('m') => 60.0,
+            Some('h') => 3600.0,
+            Some('d') => 86_400.0,
+            _ => return None,
+        };
+        total += n * unit;
+        step = n_step * unit;
+        rest = chars.as_str();
+        parts += 1;
+    }
+    (parts > 0 && total.is_finite()).then_some(Amount { value: total, step })
 }
 
 /// Parse a duration: `90`, `90s`, `5m`, `2h`, `1m30s`.
 pub fn parse_duration(s: &str) -> Option<f64> {
-    let s = s.trim();
-    if let Ok(v) = s.parse::<f64>() {
-        return (v.is_finite() && v >= 0.0).then_some(v);
-    }
-    let mut total = 0.0;
-    let mut num = String::new();
-    let mut any = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() || c == '.' {
-            num.push(c);
-            continue;
-        }
-        let n: f64 = num.parse().ok()?;
-        num.clear();
-        total += n * match c {
-            's' => 1.0,
-            'm' => 60.0,
-            'h' => 3600.0,
-            'd' => 86_400.0,
-            _ => return None,
-        };
-        any = true;
-    }
-    if !num.is_empty() {
-        return None;
-    }
-    any.then_some(total)
+    parse_duration_amount(s).map(|a| a.value)
 }
 
 /// Cut a string to `width` columns, keeping both ends: `1795641736:ca…ol`. Usernames differ at
@@ -234,13 +299,42 @@ mod tests {
     }
 
     #[test]
-    fn quantities() {
-        assert_eq!(parse_quantity("1MB"), Some(1e6));
-        assert_eq!(parse_quantity("1.5k"), Some(1500.0));
-        assert_eq!(parse_quantity("8Mb"), Some(1e6));
-        assert_eq!(parse_quantity("10KB/s"), Some(1e4));
-        assert_eq!(parse_quantity("300"), Some(300.0));
-        assert_eq!(parse_quantity("1XB"), None);
+    fn quantities_in_si_and_iec_bits_and_bytes() {
+        let rate = |s| parse_rate(s).map(|a| a.value);
+        assert_eq!(rate("1MB"), Some(1e6));
+        assert_eq!(rate("1.5k"), Some(1500.0));
+        assert_eq!(rate("8Mb"), Some(1e6));
+        assert_eq!(rate("8Mbps"), Some(1e6));
+        assert_eq!(rate("8Mbit/s"), Some(1e6));
+        assert_eq!(rate("500kbit"), Some(62_500.0));
+        assert_eq!(rate("10KB/s"), Some(1e4));
+        assert_eq!(rate("2MBps"), Some(2e6));
+        assert_eq!(rate("1KiB/s"), Some(1024.0));
+        assert_eq!(rate("1Mib"), Some(131_072.0));
+        assert_eq!(rate("300"), Some(300.0));
+        assert_eq!(rate("3bytes"), Some(3.0));
+        for bad in ["1XB", "fast", "", "MB", "1.2.3", "1 MB", "1Bs"] {
+            assert_eq!(rate(bad), None, "{bad}");
+        }
+        let bytes = |s| parse_bytes(s).map(|a| a.value);
+        assert_eq!(bytes("1GiB"), Some(1_073_741_824.0));
+        assert_eq!(bytes("10M"), Some(1e7));
+        assert_eq!(bytes("1MB/s"), None, "a rate is not a byte count");
+        assert_eq!(parse_rate("1.5MB").map(|a| a.step), Some(1e5));
+        assert_eq!(parse_rate("0").map(|a| a.step), Some(1.0));
+        assert_eq!(
+            parse_count("3"),
+            Some(Amount {
+                value: 3.0,
+                step: 1.0
+            })
+        );
+        assert_eq!(parse_count("3k"), None);
+        let d = parse_duration_amount("1m30s").unwrap();
+        assert_eq!((d.value, d.step), (90.0, 1.0));
+        assert_eq!(parse_duration_amount("5m").map(|a| a.step), Some(60.0));
+        assert_eq!(parse_duration("1x"), None);
+        assert_eq!(parse_duration("m"), None);
     }
 
     #[test]

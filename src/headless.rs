@@ -4,7 +4,8 @@
 //! [`output::snapshot`] or the view's rows as snapshot objects.
 //!
 //! The sparkline columns (CLIENT, PEER) print the number a sparkline ends on: the leg's current
-//! rate (rx + tx), formatted like the rate columns.
+//! rate (rx + tx), formatted like the rate columns. With `--raw`, cells are for scripts
+//! ([`Row::raw_cell`]): full ids, integers, seconds, unknown as empty.
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
@@ -41,16 +42,19 @@ fn rows<'a>(app: &App, ctx: &Ctx<'a>) -> Vec<Row<'a>> {
     table::rows(kind, Scope::All, &app.filter, app.sort(kind), ctx)
 }
 
-fn cell(row: &Row<'_>, col: Col, ctx: &Ctx<'_>) -> String {
-    if col.is_history() {
+fn cell(row: &Row<'_>, col: Col, ctx: &Ctx<'_>, raw: bool) -> String {
+    if raw {
+        row.raw_cell(col, ctx)
+    } else if col.is_history() {
         format::opt_rate(row.number(col, ctx.now), ctx.units)
     } else {
         row.cell(col, ctx)
     }
 }
 
-/// The view of `app` (its top-level table, filter, sort, columns and units) at `now`.
-pub fn view_table(app: &App, model: &Model, now: Time) -> ViewTable {
+/// The view of `app` (its top-level table, filter, sort, columns and units) at `now`; with
+/// `raw`, the cells for scripts of [`Row::raw_cell`].
+pub fn view_table(app: &App, model: &Model, now: Time, raw: bool) -> ViewTable {
     let kind = app.top_kind();
     let cols = app.table_columns(kind);
     let ctx = Ctx {
@@ -64,7 +68,7 @@ pub fn view_table(app: &App, model: &Model, now: Time) -> ViewTable {
         right: cols.iter().map(|c| c.right).collect(),
         rows: rows(app, &ctx)
             .iter()
-            .map(|r| cols.iter().map(|c| cell(r, c.col, &ctx)).collect())
+            .map(|r| cols.iter().map(|c| cell(r, c.col, &ctx, raw)).collect())
             .collect(),
     }
 }
@@ -150,7 +154,7 @@ pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
         sort: format!(
             "{}{}",
             if sort.descending { '-' } else { '+' },
-            table::column_name(sort.col)
+            sort.col.name()
         ),
         rows: rows(app, &ctx)
             .iter()
@@ -158,25 +162,41 @@ pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
                 Row::Allocation(a) => {
                     RowOut::Allocation(Box::new(output::allocation_out(model, a, now)))
                 }
-                Row::User(u) => RowOut::User(output::user_out(u)),
-                Row::Realm(r) => RowOut::Realm(output::realm_out(r)),
+                Row::User(u) => RowOut::User(output::user_out(u, now)),
+                Row::Realm(r) => RowOut::Realm(output::realm_out(r, now)),
                 Row::Server(s) => RowOut::Server(output::server_out(model, s, now)),
             })
             .collect(),
     }
 }
 
-/// Everything `--once` prints. `rows_json`: JSON of the view's rows instead of the snapshot.
-pub fn render(
-    format: Format,
-    app: &App,
-    model: &Model,
-    now: Time,
-    rows_json: bool,
-) -> Result<String, String> {
+/// How `--once` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    /// Table and CSV cells for scripts ([`Row::raw_cell`]).
+    pub raw: bool,
+    /// JSON of the view's rows instead of the snapshot.
+    pub rows_json: bool,
+}
+
+/// Everything `--once` prints.
+pub fn render(output: Output, app: &App, model: &Model, now: Time) -> Result<String, String> {
+    let Output {
+        format,
+        raw,
+        rows_json,
+    } = output;
+    if raw && format == Format::Json {
+        return Err("--raw is for --format table or csv: JSON is raw already".into());
+    }
+    // A term the view cannot answer would print nothing (or, inverted, exclude nothing): say so.
+    if let Some(note) = app.filter_note(app.top_kind()) {
+        return Err(format!("--filter: {note}"));
+    }
     let text = match format {
-        Format::Table => render_table(&view_table(app, model, now)),
-        Format::Csv => render_csv(&view_table(app, model, now)).map_err(|e| e.to_string())?,
+        Format::Table => render_table(&view_table(app, model, now, raw)),
+        Format::Csv => render_csv(&view_table(app, model, now, raw)).map_err(|e| e.to_string())?,
         Format::Json if rows_json => {
             serde_json::to_string_pretty(&view_json(app, model, now)).map_err(|e| e.to_string())?
                 + "\n"

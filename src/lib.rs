@@ -3,9 +3,11 @@
 //! The library holds everything testable without a terminal or a Redis: the coturn message
 //! parser, the model, the capture format, and the headless output.
 
+pub mod addr;
 pub mod app;
 pub mod capture;
 pub mod clock;
+pub mod column;
 pub mod config;
 pub mod coturn;
 pub mod demo;
@@ -14,6 +16,7 @@ pub mod format;
 pub mod headless;
 pub mod live;
 pub mod logging;
+pub mod manual;
 pub mod model;
 pub mod output;
 pub mod record;

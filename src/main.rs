@@ -13,13 +13,13 @@ use turntop::logging;
 use turntop::model::{Model, ModelConfig};
 use turntop::source::redis as redis_source;
 use turntop::source::replay;
-use turntop::table::TableKind;
+use turntop::table::{Col, TableKind};
 use turntop::tui;
 use turntop::ui::{SourceInfo, Theme, ThemeName};
 
 mod cli;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, CommonArgs, RecordArgs, RedisArgs, ReplayArgs, ViewArgs};
 
 /// Exit code for bad input (files, arguments, configuration), as clap uses for bad arguments.
 const EXIT_USAGE: u8 = 2;
@@ -48,21 +48,40 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    match &cli.command {
+    match cli.command {
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
             let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut cmd, "turntop", &mut script);
+            clap_complete::generate(shell, &mut cmd, "turntop", &mut script);
             // A closed pipe (`| head`) is not an error worth a message.
             let _ = std::io::stdout().write_all(&script);
-            return Ok(());
+            Ok(())
         }
-        Some(Command::Man { out }) => return man(out.as_deref()),
-        _ => {}
+        Some(Command::Man { out }) => man(out.as_deref()),
+        Some(Command::Record(args)) => with_config(&args.common, |config| record(&args, config)),
+        Some(Command::Replay(args)) => {
+            with_config(&args.common, |config| replay_file(&args, config))
+        }
+        None => with_config(&cli.common, |config| {
+            if cli.demo {
+                demo(&cli, config)
+            } else if cli.view.once {
+                live_once(&cli, config)
+            } else {
+                live(&cli, config)
+            }
+        }),
     }
-    let (config, config_path) = config::load(cli.config.as_deref()).map_err(|e| usage(e.0))?;
+}
+
+/// Load the configuration, open the log it or `--log` names, and run `command` with them.
+fn with_config(
+    common: &CommonArgs,
+    command: impl FnOnce(&Config) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let (config, config_path) = config::load(common.config.as_deref()).map_err(|e| usage(e.0))?;
     // Held until the run is over: dropping it writes out what is queued.
-    let _log = match cli
+    let _log = match common
         .log
         .clone()
         .or_else(|| config.log_path(config_path.as_deref()))
@@ -75,7 +94,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(path) => tracing::info!(file = %path.display(), "config loaded"),
         None => tracing::info!("no config file: defaults"),
     }
-    let result = run_command(&cli, &config);
+    let result = command(&config);
     match &result {
         Ok(()) => tracing::info!("turntop exits"),
         Err(failure) => tracing::error!(message = failure.message, "turntop exits on an error"),
@@ -83,149 +102,144 @@ fn run(cli: Cli) -> Result<(), Failure> {
     result
 }
 
-fn run_command(cli: &Cli, config: &Config) -> Result<(), Failure> {
-    let model_config = ModelConfig {
+fn model_config(view: &ViewArgs, config: &Config) -> ModelConfig {
+    ModelConfig {
         key_grace: turntop::model::KEY_GRACE,
-        retention: cli
+        retention: view
             .retention
             .or(config.retention.map(|d| d.0))
-            .unwrap_or(600.0),
+            .unwrap_or(config::DEFAULT_RETENTION),
         history_window: 1800.0,
-    };
-    match &cli.command {
-        Some(Command::Completions { .. } | Command::Man { .. }) => Ok(()),
-        Some(Command::Record {
-            output,
-            duration,
-            keys,
-        }) => record(cli, config, output, *duration, *keys),
-        Some(Command::Replay { file, speed }) => {
-            let records =
-                capture::read_file(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
-            let mut passes = turntop::record::read_passes(file)
-                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
-            let mut model = Model::new(model_config);
-            let label = file.file_name().map_or_else(
-                || file.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            let endpoint = model.add_endpoint(label.clone());
-            // A pass before the first message is the seed the replay starts from.
-            let later = passes.split_off(passes.partition_point(|p| p.at_message == 0));
-            for seed in &passes {
-                seed.apply_to(&mut model, endpoint);
-            }
-            if cli.once {
-                let now = replay::apply_all_with_passes(&mut model, endpoint, &records, &later);
-                return print_once(cli, config, &model, now);
-            }
-            let mut app = build_app(cli, config)?;
-            app.replay = true;
-            tui::check_terminal().map_err(usage)?;
-            let start = records.first().map_or(0.0, |r| r.epoch);
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let speed = *speed;
-            let (control, control_rx) = tokio::sync::watch::channel(replay::Control::default());
-            let source = SourceInfo::Replay {
-                file: label,
-                speed: match speed {
-                    replay::Speed::Max => "max".into(),
-                    replay::Speed::Factor(f) => format!("{f}"),
-                },
-                paused: false,
-                finished: false,
-            };
-            run_tui(
-                app,
-                model,
-                rx,
-                Some(control),
-                Default::default(),
-                source,
-                theme(cli, config),
-                move || Clock::replay(start, speed),
-                async move {
-                    replay::run_controlled(records, later, endpoint, speed, tx, control_rx).await;
-                },
-            )
-        }
-        None if cli.demo => {
-            let mut model = Model::new(model_config);
-            let endpoint = model.add_endpoint("demo");
-            let demo_config = turntop::demo::DemoConfig::with_seed(cli.demo_seed);
-            let app = if cli.once {
-                None
-            } else {
-                let app = build_app(cli, config)?;
-                tui::check_terminal().map_err(usage)?;
-                Some(app)
-            };
-            // The warm-up history goes straight into the model: it is history, and through the
-            // source queue it would show as a burst of thousands of events a second.
-            let now = clock::now();
-            let mut demo = turntop::demo::Demo::new(demo_config, now);
-            for m in demo.prewarm() {
-                model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
-            }
-            model.evict(now);
-            let Some(app) = app else {
-                return print_once(cli, config, &model, now);
-            };
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let mut reconcilers = turntop::source::Reconcilers::default();
-            let trigger = reconcilers.trigger(endpoint);
-            run_tui(
-                app,
-                model,
-                rx,
-                None,
-                reconcilers,
-                SourceInfo::Demo,
-                theme(cli, config),
-                || Clock::Wall,
-                async move {
-                    turntop::demo::follow(demo, endpoint, tx, trigger).await;
-                },
-            )
-        }
-        None if cli.once => live_once(cli, config, model_config),
-        None => {
-            let endpoints = redis_endpoints(cli, config)?;
-            let app = build_app(cli, config)?;
-            tui::check_terminal().map_err(usage)?;
-            let mut model = Model::new(model_config);
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            let mut reconcilers = turntop::source::Reconcilers::default();
-            let tasks: Vec<_> = endpoints
-                .into_iter()
-                .map(|ep| {
-                    let id = model.add_endpoint(ep.label.clone());
-                    let options = redis_source::RunOptions {
-                        reconcile: reconcilers.trigger(id),
-                        ..Default::default()
-                    };
-                    redis_source::run(ep, id, options, tx.clone())
-                })
-                .collect();
-            drop(tx);
-            run_tui(
-                app,
-                model,
-                rx,
-                None,
-                reconcilers,
-                SourceInfo::Live,
-                theme(cli, config),
-                || Clock::Wall,
-                async move {
-                    futures::future::join_all(tasks).await;
-                },
-            )
-        }
     }
 }
 
-fn theme(cli: &Cli, config: &Config) -> Theme {
+fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
+    let file = &args.file;
+    let records =
+        capture::read_file(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+    let mut passes = turntop::record::read_passes(file)
+        .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+    let mut model = Model::new(model_config(&args.view, config));
+    let label = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let endpoint = model.add_endpoint(label.clone());
+    // A pass before the first message is the seed the replay starts from.
+    let later = passes.split_off(passes.partition_point(|p| p.at_message == 0));
+    for seed in &passes {
+        seed.apply_to(&mut model, endpoint);
+    }
+    if args.view.once {
+        let now = replay::apply_all_with_passes(&mut model, endpoint, &records, &later);
+        return print_once(&args.view, config, &model, now);
+    }
+    let mut app = build_app(&args.view, config)?;
+    app.replay = true;
+    tui::check_terminal().map_err(usage)?;
+    let start = records.first().map_or(0.0, |r| r.epoch);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let speed = args.speed;
+    let (control, control_rx) = tokio::sync::watch::channel(replay::Control::default());
+    let source = SourceInfo::Replay {
+        file: label,
+        speed: match speed {
+            replay::Speed::Max => "max".into(),
+            replay::Speed::Factor(f) => format!("{f}"),
+        },
+        paused: false,
+        finished: false,
+    };
+    run_tui(
+        app,
+        model,
+        rx,
+        Some(control),
+        Default::default(),
+        source,
+        theme(&args.view, config),
+        move || Clock::replay(start, speed),
+        async move {
+            replay::run_controlled(records, later, endpoint, speed, tx, control_rx).await;
+        },
+    )
+}
+
+fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
+    let mut model = Model::new(model_config(&cli.view, config));
+    let endpoint = model.add_endpoint("demo");
+    let demo_config = turntop::demo::DemoConfig::with_seed(cli.demo_seed);
+    let app = if cli.view.once {
+        None
+    } else {
+        let app = build_app(&cli.view, config)?;
+        tui::check_terminal().map_err(usage)?;
+        Some(app)
+    };
+    // The warm-up history goes straight into the model: it is history, and through the
+    // source queue it would show as a burst of thousands of events a second.
+    let now = clock::now();
+    let mut demo = turntop::demo::Demo::new(demo_config, now);
+    for m in demo.prewarm() {
+        model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
+    }
+    model.evict(now);
+    let Some(app) = app else {
+        return print_once(&cli.view, config, &model, now);
+    };
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut reconcilers = turntop::source::Reconcilers::default();
+    let trigger = reconcilers.trigger(endpoint);
+    run_tui(
+        app,
+        model,
+        rx,
+        None,
+        reconcilers,
+        SourceInfo::Demo,
+        theme(&cli.view, config),
+        || Clock::Wall,
+        async move {
+            turntop::demo::follow(demo, endpoint, tx, trigger).await;
+        },
+    )
+}
+
+fn live(cli: &Cli, config: &Config) -> Result<(), Failure> {
+    let endpoints = redis_endpoints(&cli.redis, config)?;
+    let app = build_app(&cli.view, config)?;
+    tui::check_terminal().map_err(usage)?;
+    let mut model = Model::new(model_config(&cli.view, config));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut reconcilers = turntop::source::Reconcilers::default();
+    let tasks: Vec<_> = endpoints
+        .into_iter()
+        .map(|ep| {
+            let id = model.add_endpoint(ep.label.clone());
+            let options = redis_source::RunOptions {
+                reconcile: reconcilers.trigger(id),
+                ..Default::default()
+            };
+            redis_source::run(ep, id, options, tx.clone())
+        })
+        .collect();
+    drop(tx);
+    run_tui(
+        app,
+        model,
+        rx,
+        None,
+        reconcilers,
+        SourceInfo::Live,
+        theme(&cli.view, config),
+        || Clock::Wall,
+        async move {
+            futures::future::join_all(tasks).await;
+        },
+    )
+}
+
+fn theme(cli: &ViewArgs, config: &Config) -> Theme {
     let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     Theme::new(if no_color {
         ThemeName::None
@@ -235,7 +249,7 @@ fn theme(cli: &Cli, config: &Config) -> Theme {
 }
 
 /// The app state from flags > config file > defaults.
-fn build_app(cli: &Cli, config: &Config) -> Result<App, Failure> {
+fn build_app(cli: &ViewArgs, config: &Config) -> Result<App, Failure> {
     let view = cli.view.or(config.view).unwrap_or(TableKind::Allocations);
     let mut app = App::new(view);
     for (kind, sort) in [
@@ -243,17 +257,13 @@ fn build_app(cli: &Cli, config: &Config) -> Result<App, Failure> {
         (TableKind::Users, &config.sort.users),
         (TableKind::Realms, &config.sort.realms),
     ] {
-        if let Some(s) = sort.as_deref().and_then(|s| config::parse_sort(s, kind)) {
+        // Checked when the file was read.
+        if let Some(Ok(s)) = sort.as_deref().map(|s| config::parse_sort(s, kind)) {
             app.sorts[kind.index()] = s;
         }
     }
     if let Some(s) = &cli.sort {
-        let sort = config::parse_sort(s, view).ok_or_else(|| {
-            usage(format!(
-                "--sort: the {} view has no column '{s}'",
-                view.title().to_lowercase()
-            ))
-        })?;
+        let sort = config::parse_sort(s, view).map_err(|e| usage(format!("--sort: {e}")))?;
         app.sorts[view.index()] = sort;
     }
     if let Some(f) = &cli.filter {
@@ -266,11 +276,7 @@ fn build_app(cli: &Cli, config: &Config) -> Result<App, Failure> {
         (TableKind::Realms, &config.columns.realms),
     ] {
         if let Some(cols) = cols {
-            app.columns[kind.index()] = Some(
-                cols.iter()
-                    .filter_map(|c| turntop::table::parse_column(c))
-                    .collect(),
-            );
+            app.columns[kind.index()] = Some(cols.iter().filter_map(|c| Col::parse(c)).collect());
         }
     }
     for (cmd, keys) in &config.keys {
@@ -287,13 +293,13 @@ fn build_app(cli: &Cli, config: &Config) -> Result<App, Failure> {
     app.set_history_window(
         cli.history
             .or(config.history_window.map(|d| d.0))
-            .unwrap_or(600.0),
+            .unwrap_or(config::DEFAULT_HISTORY_WINDOW),
     );
     Ok(app)
 }
 
 fn redis_endpoints(
-    cli: &Cli,
+    cli: &RedisArgs,
     config: &Config,
 ) -> Result<Vec<redis_source::RedisEndpoint>, Failure> {
     let urls: Vec<(String, Option<String>)> = if cli.redis.is_empty() {
@@ -305,6 +311,9 @@ fn redis_endpoints(
     } else {
         cli.redis.iter().map(|u| (u.clone(), None)).collect()
     };
+    for (url, _) in &urls {
+        config::check_redis_url(url).map_err(usage)?;
+    }
     redis_source::endpoints(&redis_source::EndpointsConfig {
         urls,
         password_file: cli.redis_password_file.as_deref(),
@@ -360,8 +369,8 @@ fn run_tui(
 const EXIT_UNREACHABLE: u8 = 1;
 
 /// `turntop --once` against live Redis: connect, seed, listen `--listen` seconds, print.
-fn live_once(cli: &Cli, config: &Config, model_config: ModelConfig) -> Result<(), Failure> {
-    let endpoints = redis_endpoints(cli, config)?;
+fn live_once(cli: &Cli, config: &Config) -> Result<(), Failure> {
+    let endpoints = redis_endpoints(&cli.redis, config)?;
     if !(cli.listen.is_finite() && cli.listen >= 0.0) {
         return Err(usage("--listen must be a number of seconds >= 0"));
     }
@@ -370,22 +379,26 @@ fn live_once(cli: &Cli, config: &Config, model_config: ModelConfig) -> Result<()
         .block_on(live::once(
             endpoints,
             std::time::Duration::from_secs_f64(cli.listen),
-            model_config,
+            model_config(&cli.view, config),
             redis_source::RunOptions::default(),
         ))
         .map_err(|e| Failure {
             message: e.0,
             code: EXIT_UNREACHABLE,
         })?;
-    print_once(cli, config, &model, now)
+    print_once(&cli.view, config, &model, now)
 }
 
 /// `--once`: the view (table, csv) or the snapshot (json; the view's rows when --view,
 /// --filter or --sort is given).
-fn print_once(cli: &Cli, config: &Config, model: &Model, now: f64) -> Result<(), Failure> {
+fn print_once(cli: &ViewArgs, config: &Config, model: &Model, now: f64) -> Result<(), Failure> {
     let app = build_app(cli, config)?;
-    let rows_json = cli.view.is_some() || cli.filter.is_some() || cli.sort.is_some();
-    let text = turntop::headless::render(cli.format, &app, model, now, rows_json).map_err(usage)?;
+    let output = turntop::headless::Output {
+        format: cli.format,
+        raw: cli.raw,
+        rows_json: cli.view.is_some() || cli.filter.is_some() || cli.sort.is_some(),
+    };
+    let text = turntop::headless::render(output, &app, model, now).map_err(usage)?;
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
@@ -393,14 +406,8 @@ fn print_once(cli: &Cli, config: &Config, model: &Model, now: f64) -> Result<(),
 }
 
 /// `turntop record`: one endpoint, into a file (or stdout), until a signal or --duration.
-fn record(
-    cli: &Cli,
-    config: &Config,
-    output: &std::path::Path,
-    duration: Option<f64>,
-    keys: bool,
-) -> Result<(), Failure> {
-    let mut endpoints = redis_endpoints(cli, config)?;
+fn record(args: &RecordArgs, config: &Config) -> Result<(), Failure> {
+    let mut endpoints = redis_endpoints(&args.redis, config)?;
     if endpoints.len() != 1 {
         return Err(usage(
             "record takes one Redis endpoint: run one record per --redis",
@@ -408,18 +415,48 @@ fn record(
     }
     let endpoint = endpoints.remove(0);
     let label = endpoint.label.clone();
+    let output = args.output.as_path();
     let to_stdout = output.as_os_str() == "-";
-    let mut out: Box<dyn Write> = if to_stdout {
-        Box::new(std::io::stdout())
+    let shown = output.display();
+    let resume = if to_stdout {
+        if args.force || args.append {
+            return Err(usage("--force and --append are for -o FILE, not stdout"));
+        }
+        None
+    } else if output.exists() {
+        if args.append {
+            turntop::record::resume_point(output)
+                .map_err(|e| usage(format!("{shown}: cannot append: {e}")))?
+        } else if args.force {
+            None
+        } else {
+            return Err(usage(format!(
+                "{shown} exists: record never replaces a file; --append continues it, \
+                 --force replaces it"
+            )));
+        }
     } else {
-        let file = std::fs::File::create(output)
-            .map_err(|e| usage(format!("{}: {e}", output.display())))?;
-        Box::new(std::io::BufWriter::new(file))
+        None
+    };
+    // Opened once the subscription is up: a Redis that cannot be reached leaves no file.
+    let append = args.append;
+    let open = || -> std::io::Result<Box<dyn Write>> {
+        if to_stdout {
+            return Ok(Box::new(std::io::stdout()));
+        }
+        let mut options = std::fs::OpenOptions::new();
+        if append {
+            options.append(true).create(true);
+        } else {
+            options.write(true).create(true).truncate(true);
+        }
+        Ok(Box::new(std::io::BufWriter::new(options.open(output)?)))
     };
     let options = turntop::record::Options {
-        duration: duration.map(std::time::Duration::from_secs_f64),
-        keys,
+        duration: args.duration.map(std::time::Duration::from_secs_f64),
+        keys: args.keys,
         run: redis_source::RunOptions::default(),
+        resume,
     };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
     let result = runtime.block_on(async {
@@ -432,12 +469,9 @@ fn record(
             }
         };
         if !to_stdout {
-            eprintln!(
-                "turntop: recording {label} into {} (Ctrl-C stops)",
-                output.display()
-            );
+            eprintln!("turntop: recording {label} into {shown} once subscribed (Ctrl-C stops)");
         }
-        turntop::record::record(endpoint, &mut out, options, stop).await
+        turntop::record::record(endpoint, open, options, stop).await
     });
     runtime.shutdown_background();
     let summary = result.map_err(|message| Failure {
@@ -445,32 +479,37 @@ fn record(
         code: EXIT_UNREACHABLE,
     })?;
     if !to_stdout {
-        eprintln!(
-            "turntop: recorded {} messages{} into {}",
-            summary.messages,
-            if keys {
-                format!(" and {} status keys", summary.keys)
-            } else {
-                String::new()
-            },
-            output.display()
-        );
+        if summary.opened {
+            eprintln!(
+                "turntop: recorded {} messages{} into {shown}",
+                summary.messages,
+                if args.keys {
+                    format!(" and {} status keys", summary.keys)
+                } else {
+                    String::new()
+                },
+            );
+        } else {
+            eprintln!("turntop: stopped before Redis answered: {shown} was not written");
+        }
     }
     Ok(())
 }
 
 /// `turntop man`: the page of the whole command on stdout, or one page per command in `dir`.
 fn man(dir: Option<&std::path::Path>) -> Result<(), Failure> {
-    let cmd = Cli::command();
-    let result = match dir {
-        Some(dir) => std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(cmd, dir)),
+    let mut page = Vec::new();
+    let result = turntop::manual::render(Cli::command(), &mut page).and_then(|()| match dir {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .and_then(|()| clap_mangen::generate_to(Cli::command(), dir))
+            // The top-level page with the sections --help lacks.
+            .and_then(|()| std::fs::write(dir.join("turntop.1"), &page)),
         None => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(cmd)
-                .render(&mut page)
-                .map(|()| drop(std::io::stdout().write_all(&page)))
+            // A closed pipe (`| man -l -`) is not an error worth a message.
+            let _ = std::io::stdout().write_all(&page);
+            Ok(())
         }
-    };
+    });
     result.map_err(|e| Failure {
         message: format!("man: {e}"),
         code: 1,

@@ -99,6 +99,8 @@ pub struct UserOut {
     pub client: Counters,
     pub peer: Counters,
     pub rates: RatesOut,
+    /// Seconds since the newest traffic report of any of its allocations; null before one.
+    pub last_report_age_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,6 +115,8 @@ pub struct RealmOut {
     pub client: Counters,
     pub peer: Counters,
     pub rates: RatesOut,
+    /// Seconds since the newest traffic report of any of its allocations; null before one.
+    pub last_report_age_s: Option<f64>,
 }
 
 /// A coturn listener: the Redis endpoint its statuses came from and the `local=` address its
@@ -186,8 +190,12 @@ pub fn allocation_out(model: &Model, row: &AllocationRow<'_>, now: Time) -> Allo
     }
 }
 
+fn report_age(a: &Aggregate, now: Time) -> Option<f64> {
+    a.last_report.map(|t| (now - t).max(0.0))
+}
+
 /// One user row as the JSON snapshot shows it.
-pub fn user_out(u: &UserRow<'_>) -> UserOut {
+pub fn user_out(u: &UserRow<'_>, now: Time) -> UserOut {
     UserOut {
         realm: u.realm.map(str::to_owned),
         user: u.user.to_owned(),
@@ -198,11 +206,12 @@ pub fn user_out(u: &UserRow<'_>) -> UserOut {
         client: u.agg.client,
         peer: u.agg.peer,
         rates: agg_rates(&u.agg),
+        last_report_age_s: report_age(&u.agg, now),
     }
 }
 
 /// One realm row as the JSON snapshot shows it.
-pub fn realm_out(r: &RealmRow<'_>) -> RealmOut {
+pub fn realm_out(r: &RealmRow<'_>, now: Time) -> RealmOut {
     RealmOut {
         realm: r.realm.map(str::to_owned),
         users: r.users,
@@ -213,6 +222,7 @@ pub fn realm_out(r: &RealmRow<'_>) -> RealmOut {
         client: r.agg.client,
         peer: r.agg.peer,
         rates: agg_rates(&r.agg),
+        last_report_age_s: report_age(&r.agg, now),
     }
 }
 
@@ -246,10 +256,18 @@ pub fn snapshot(model: &Model, now: Time) -> Snapshot {
         (&a.endpoint, &a.realm, &a.user, &a.id).cmp(&(&b.endpoint, &b.realm, &b.user, &b.id))
     });
 
-    let mut users: Vec<UserOut> = model.user_rows(now).iter().map(user_out).collect();
+    let mut users: Vec<UserOut> = model
+        .user_rows(now)
+        .iter()
+        .map(|u| user_out(u, now))
+        .collect();
     users.sort_by(|a, b| (&a.realm, &a.user).cmp(&(&b.realm, &b.user)));
 
-    let mut realms: Vec<RealmOut> = model.realm_rows(now).iter().map(realm_out).collect();
+    let mut realms: Vec<RealmOut> = model
+        .realm_rows(now)
+        .iter()
+        .map(|r| realm_out(r, now))
+        .collect();
     realms.sort_by(|a, b| a.realm.cmp(&b.realm));
 
     let mut servers: Vec<ServerOut> = model

@@ -2,14 +2,18 @@
 //! malformed ones too: a capture is evidence), in the capture format of [`crate::capture`],
 //! flushed after every message so a crash loses at most the one being written.
 //!
-//! The file starts with a `#` header (endpoint label, never a password; start time; columns).
-//! Connection losses and gaps are `#` comments where they happened. With `--keys`, every pass
-//! over the status keys (the live source's SCAN + MGET: the seed at start, and the
-//! reconciliation passes every 30 s and after a reconnect) is written where it happened, as
-//! `#pass<TAB>epoch<TAB>begin`, one `#key<TAB>epoch<TAB>key<TAB>value` line per key (escaped like
-//! the message fields), and `#pass<TAB>epoch<TAB>end`: comments to any capture reader, and the
-//! seed and reconciliations `turntop replay` applies at their place. (Recordings made before
-//! passes were recorded have `#key` lines without `#pass` lines: one seed at start.)
+//! The output is opened only once the subscription is up, so a Redis that cannot be reached
+//! leaves no file behind (and, without `--force`, an existing file is never replaced). It starts
+//! with a `#` header (endpoint label, never a password; start time; columns). Appending to a
+//! capture (`--append`) writes a `# resumed` comment instead and keeps counting `t_rel_s` from
+//! that capture's start, so the file stays one capture. Connection losses and gaps are `#`
+//! comments where they happened. With `--keys`, every pass over the status keys (the live
+//! source's SCAN + MGET: the seed at start, and the reconciliation passes every 30 s and after a
+//! reconnect) is written where it happened, as `#pass<TAB>epoch<TAB>begin`, one
+//! `#key<TAB>epoch<TAB>key<TAB>value` line per key (escaped like the message fields), and
+//! `#pass<TAB>epoch<TAB>end`: comments to any capture reader, and the seed and reconciliations
+//! `turntop replay` applies at their place. (Recordings made before passes were recorded have
+//! `#key` lines without `#pass` lines: one seed at start.)
 
 use std::future::Future;
 use std::io::{self, BufRead, Write};
@@ -38,16 +42,86 @@ pub struct Options {
     /// Write the status keys found at start.
     pub keys: bool,
     pub run: RunOptions,
+    /// Continue this capture instead of starting one.
+    pub resume: Option<Resume>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// The output was opened: the subscription came up.
+    pub opened: bool,
     pub messages: u64,
     /// Status keys found by the first pass (the seed).
     pub keys: u64,
     pub gaps: u64,
     /// Passes over the status keys recorded (with `--keys`).
     pub passes: u64,
+}
+
+/// Where an existing capture stands, to continue it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Resume {
+    /// The instant its `t_rel_s` counts from.
+    pub origin: Time,
+    /// Its last message or stop, if it says.
+    pub last: Option<Time>,
+}
+
+/// The `(epoch N)` of a header or comment line.
+fn epoch_in(line: &str) -> Option<Time> {
+    let rest = &line[line.find("(epoch ")? + 7..];
+    rest[..rest.find(')')?].parse().ok()
+}
+
+/// How to continue the capture in `path`: `Ok(None)` when there is nothing to continue (the
+/// file is empty), an error naming the problem when it is not a capture this format can
+/// continue.
+pub fn resume_point(path: &Path) -> Result<Option<Resume>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    if !bytes.ends_with(b"\n") {
+        return Err(
+            "it ends in a cut line (a crash while writing?): appending would glue a message \
+             onto it; record into a new file"
+                .into(),
+        );
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let comment_epoch = |prefix: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(epoch_in)
+            .next_back()
+    };
+    let stopped = comment_epoch("# stopped ");
+    match capture::read(bytes.as_slice()) {
+        Ok(records) => {
+            let first = &records[0];
+            let last = records.last().map(|r| r.epoch);
+            Ok(Some(Resume {
+                origin: first.epoch - first.t_rel,
+                last: match (last, stopped) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                },
+            }))
+        }
+        // A recording that stopped before any message still has its header.
+        Err(capture::CaptureError::Empty) => match comment_epoch("# started ") {
+            Some(origin) => Ok(Some(Resume {
+                origin,
+                last: stopped,
+            })),
+            None => Err(
+                "it is not a capture (no messages, no turntop record header): \
+                         nothing to append to"
+                    .into(),
+            ),
+        },
+        Err(e) => Err(format!("{e}: --append only continues a capture")),
+    }
 }
 
 /// Redis glob matching, enough for coturn's patterns (`*` only; other characters literal).
@@ -95,19 +169,41 @@ pub fn header(label: &str, start: Time, keys: bool) -> String {
     h
 }
 
-/// Record `endpoint` into `out` until `stop` completes (its output says why), `duration`
-/// passes, or the first connection fails (an error: nothing to record).
-pub async fn record(
+/// The first lines of a continued capture: when and from where it resumed, and the time it
+/// did not record.
+pub fn resumed(label: &str, at: Time, resume: &Resume) -> String {
+    let missing = match resume.last {
+        Some(last) => format!(
+            "messages published since {} (epoch {last:.3}) are missing",
+            utc(last)
+        ),
+        None => "messages published before are missing".into(),
+    };
+    format!(
+        "# resumed {} (epoch {at:.3}) by turntop record {}: coturn pub/sub messages from Redis \
+         {label}; t_rel_s still counts from epoch {:.3}\n\
+         # gap: {missing}\n",
+        utc(at),
+        env!("CARGO_PKG_VERSION"),
+        resume.origin,
+    )
+}
+
+/// Record `endpoint` until `stop` completes (its output says why), `duration` passes, or the
+/// first connection fails (an error: nothing to record). The output comes from `open`, called
+/// once the subscription is up: before that nothing is created or replaced.
+pub async fn record<W: Write>(
     endpoint: RedisEndpoint,
-    out: &mut impl Write,
+    open: impl FnOnce() -> io::Result<W>,
     options: Options,
     stop: impl Future<Output = &'static str>,
 ) -> Result<Summary, String> {
-    let start = now();
     let io_err = |e: io::Error| format!("writing the recording: {e}");
-    out.write_all(header(&endpoint.label, start, options.keys).as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(io_err)?;
+    let label = endpoint.label.clone();
+    let mut open = Some(open);
+    let mut output: Option<W> = None;
+    // Until the output is open, `t_rel_s` cannot be known: it is set then.
+    let mut origin = 0.0;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(redis::run(
         endpoint,
@@ -137,6 +233,43 @@ pub async fn record(
         let Some(ev) = ev else {
             break Err("the Redis source stopped".to_owned());
         };
+        if let SourceEvent::Connection {
+            at,
+            state: ConnectionState::Connected,
+            ..
+        } = &ev
+            && let Some(open) = open.take()
+        {
+            let mut out = open().map_err(|e| format!("opening the recording: {e}"))?;
+            let first = match &options.resume {
+                Some(resume) => {
+                    origin = resume.origin;
+                    resumed(&label, *at, resume)
+                }
+                None => {
+                    origin = *at;
+                    header(&label, *at, options.keys)
+                }
+            };
+            out.write_all(first.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(io_err)?;
+            summary.opened = true;
+            output = Some(out);
+        }
+        let Some(out) = output.as_mut() else {
+            // Not subscribed yet: the first connection failed, there is nothing to record.
+            if let SourceEvent::Connection {
+                state:
+                    ConnectionState::Reconnecting { reason, .. }
+                    | ConnectionState::AuthFailed { reason, .. },
+                ..
+            } = ev
+            {
+                break Err(reason);
+            }
+            continue;
+        };
         let written = match ev {
             SourceEvent::Message {
                 at,
@@ -146,7 +279,7 @@ pub async fn record(
             } => {
                 summary.messages += 1;
                 let r = Record {
-                    t_rel: at - start,
+                    t_rel: at - origin,
                     epoch: at,
                     pattern: pattern_of(&channel).to_owned(),
                     channel,
@@ -164,9 +297,6 @@ pub async fn record(
                 }
                 ConnectionState::Reconnecting { reason, .. }
                 | ConnectionState::AuthFailed { reason, .. } => {
-                    if !connected {
-                        break Err(reason);
-                    }
                     writeln!(out, "# {} (epoch {at:.3}): {reason}", utc(at))
                 }
                 _ => Ok(()),
@@ -210,6 +340,9 @@ pub async fn record(
     };
     task.abort();
     let why = result?;
+    let Some(out) = output.as_mut() else {
+        return Ok(summary);
+    };
     let end = now();
     writeln!(
         out,

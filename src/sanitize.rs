@@ -15,6 +15,27 @@ fn is_dangerous(c: char) -> bool {
             | '\u{061C}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
+/// What a user or realm without a name (coturn `--no-auth`, realm-less servers) is called on
+/// screen, in table and CSV output and in the filter (`user=(none)`): one word, so a filter
+/// can select it. JSON keeps the data itself (`""`, `null`).
+pub const UNNAMED: &str = "(none)";
+
+/// A user or realm name as it may reach a terminal: sanitized, or [`UNNAMED`] when it has none.
+pub fn display_name(name: Option<&str>) -> String {
+    match name {
+        Some(n) if !n.is_empty() => sanitize(n),
+        _ => UNNAMED.to_owned(),
+    }
+}
+
+/// The text the filter matches for a name: the raw name, or [`UNNAMED`] when it has none.
+pub fn filter_name(name: Option<&str>) -> &str {
+    match name {
+        Some(n) if !n.is_empty() => n,
+        _ => UNNAMED,
+    }
+}
+
 /// Replace dangerous characters with `\xNN` / `\u{NNNN}` escapes.
 pub fn sanitize(s: &str) -> String {
     sanitize_cow(s).into_owned()

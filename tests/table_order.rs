@@ -18,7 +18,7 @@ use ratatui::backend::TestBackend;
 use turntop::app::App;
 use turntop::capture;
 use turntop::demo::{Demo, DemoConfig};
-use turntop::filter::{Filter, Filterable, NumField, TextField};
+use turntop::filter::{Filter, Filterable};
 use turntop::format::RateUnits;
 use turntop::model::{Model, ModelConfig};
 use turntop::source::replay;
@@ -46,9 +46,10 @@ fn demo_model(secs: f64) -> (Model, f64) {
     (m, t + 0.5)
 }
 
-fn capture_model() -> (Model, f64) {
+fn capture_model(name: &str) -> (Model, f64) {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/coturn-4.6.1/pubsub-capture.txt");
+        .join("tests/fixtures/coturn-4.6.1")
+        .join(name);
     let recs = capture::read_file(&p).unwrap();
     let end = recs.last().unwrap().epoch;
     let mut m = Model::new(ModelConfig::default());
@@ -58,42 +59,48 @@ fn capture_model() -> (Model, f64) {
 }
 
 /// The fields the filter documentation names, read from a row here (not through turntop's own
-/// filter views).
+/// filter views): text columns as shown (an unnamed user or realm is `(none)`), numbers as the
+/// sort sees them.
 struct Fields<'r, 'a> {
     row: &'r Row<'a>,
     ctx: &'r Ctx<'a>,
 }
 
+fn named(name: Option<&str>) -> Cow<'_, str> {
+    match name {
+        Some(n) if !n.is_empty() => n.into(),
+        _ => "(none)".into(),
+    }
+}
+
 impl Filterable for Fields<'_, '_> {
-    fn text(&self, field: TextField) -> Option<Cow<'_, str>> {
+    fn text(&self, col: Col) -> Option<Cow<'_, str>> {
         let m = self.ctx.model;
-        match (self.row, field) {
-            (Row::Allocation(a), TextField::User) => Some(a.user.into()),
-            (Row::Allocation(a), TextField::Realm) => Some(a.realm.unwrap_or("").into()),
-            (Row::Allocation(a), TextField::Id) => {
+        match (self.row, col) {
+            (Row::Allocation(a), Col::User) => Some(named(Some(a.user))),
+            (Row::Allocation(a), Col::Realm) => Some(named(a.realm)),
+            (Row::Allocation(a), Col::Id) => {
                 Some(format!("{} {}", a.alloc.id, a.alloc.id.short()).into())
             }
-            (Row::Allocation(a), TextField::Remote) => a.alloc.remote.as_deref().map(Into::into),
-            (Row::Allocation(a), TextField::State) => Some(a.state.as_str().into()),
-            (Row::Allocation(a), TextField::Transport) => m.atom(a.alloc.transport).map(Into::into),
-            (Row::Allocation(a), TextField::Endpoint) => m
+            (Row::Allocation(a), Col::Remote) => a.alloc.remote.as_deref().map(Into::into),
+            (Row::Allocation(a), Col::State) => Some(a.state.as_str().into()),
+            (Row::Allocation(a), Col::Type) => m.atom(a.alloc.transport).map(Into::into),
+            (Row::Allocation(a), Col::Endpoint) => m
                 .endpoint(a.alloc.endpoint)
                 .map(|e| e.label.as_str().into()),
-            (Row::User(u), TextField::User) => Some(u.user.into()),
-            (Row::User(u), TextField::Realm) => Some(u.realm.unwrap_or("").into()),
-            (Row::Realm(r), TextField::Realm) => Some(r.realm.unwrap_or("").into()),
+            (Row::User(u), Col::User) => Some(named(Some(u.user))),
+            (Row::User(u), Col::Realm) => Some(named(u.realm)),
+            (Row::Realm(r), Col::Realm) => Some(named(r.realm)),
             _ => None,
         }
     }
 
-    fn number(&self, field: NumField) -> Option<f64> {
+    fn number(&self, col: Col) -> Option<f64> {
         let now = self.ctx.now;
-        match field {
-            NumField::Rate => self.row.total_rate(),
-            NumField::Bytes => Some(self.row.total_bytes() as f64),
-            NumField::Age => self.row.number(Col::Age, now),
-            NumField::Left => self.row.number(Col::Left, now),
-            NumField::Live => self.row.number(Col::Live, now),
+        match col {
+            Col::Rate => self.row.total_rate(),
+            Col::Bytes => Some(self.row.total_bytes() as f64),
+            _ => self.row.number(col, now),
         }
     }
 }
@@ -131,6 +138,36 @@ fn lower(s: &str) -> String {
     s.chars().flat_map(char::to_lowercase).collect()
 }
 
+/// A text value as the documented order compares it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum SortValue {
+    /// REMOTE: IPv4 before IPv6, by address, then port.
+    Address(bool, u128, u16),
+    /// USER: a TURN REST name (`<expiry>:<name>`) by name, then expiry (a plain name first),
+    /// then the whole text; other columns by the text, all without case.
+    Text(String, Option<u64>, String),
+}
+
+fn sort_value(col: Col, text: &str) -> SortValue {
+    if col == Col::Remote
+        && let Ok(addr) = text.parse::<std::net::SocketAddr>()
+    {
+        let ip = addr.ip().to_canonical();
+        let bits = match ip {
+            std::net::IpAddr::V4(v4) => u128::from(u32::from(v4)),
+            std::net::IpAddr::V6(v6) => u128::from(v6),
+        };
+        return SortValue::Address(ip.is_ipv6(), bits, addr.port());
+    }
+    let rest = text.split_once(':').filter(|(e, _)| {
+        col == Col::User && !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    match rest {
+        Some((expiry, name)) => SortValue::Text(lower(name), expiry.parse().ok(), lower(text)),
+        None => SortValue::Text(lower(text), None, lower(text)),
+    }
+}
+
 /// The documented order, as a plain stable sort.
 fn expected(kind: TableKind, filter: &Filter, sort: Sort, ctx: &Ctx<'_>) -> Vec<RowKey> {
     let rows: Vec<Row<'_>> = all_rows(kind, ctx)
@@ -138,25 +175,27 @@ fn expected(kind: TableKind, filter: &Filter, sort: Sort, ctx: &Ctx<'_>) -> Vec<
         .filter(|row| filter.matches(&Fields { row, ctx }))
         .collect();
     let text = table::sorts_as_text(sort.col);
-    let mut keyed: Vec<(usize, Option<String>, Option<f64>, RowKey)> = rows
+    let mut keyed: Vec<(usize, Option<SortValue>, Option<f64>, RowKey)> = rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let t = if text {
-                r.text(sort.col, ctx).map(|t| lower(&t))
-            } else {
-                None
+            let t = match (r, sort.col) {
+                // No address is no value (not the `?` the cell shows).
+                (Row::Allocation(a), Col::Remote) => a.alloc.remote.as_deref().map(str::to_owned),
+                _ if text => r.text(sort.col, ctx).map(|t| t.into_owned()),
+                _ => None,
             };
             let n = if text {
                 None
             } else {
                 r.number(sort.col, ctx.now)
             };
-            (i, t, n, r.key())
+            (i, t.map(|t| sort_value(sort.col, &t)), n, r.key())
         })
         .collect();
     keyed.sort_by(|a, b| {
-        let has = |x: &(usize, Option<String>, Option<f64>, RowKey)| x.1.is_some() || x.2.is_some();
+        let has =
+            |x: &(usize, Option<SortValue>, Option<f64>, RowKey)| x.1.is_some() || x.2.is_some();
         match (has(a), has(b)) {
             (true, false) => return Ordering::Less,
             (false, true) => return Ordering::Greater,
@@ -181,6 +220,16 @@ fn sortable(kind: TableKind) -> Vec<Col> {
 
 const FILTERS: &[&str] = &[
     "",
+    "user=(none)|alice",
+    "realm=(none)",
+    "type=udp|dtls",
+    "remote=127.0.0.0/8",
+    "remote=2001:db8::/32|192.0.2.0/24",
+    "10.0.0.0/8|carol",
+    "rate=0",
+    "cli-rx>1k last<30s",
+    "server=demo|pubsub",
+    "live=1|2",
     "a",
     "EXAMPLE",
     "1",
@@ -306,9 +355,17 @@ fn demo_orders_and_filters_as_documented() {
 }
 
 #[test]
-fn capture_orders_and_filters_as_documented() {
-    let (m, now) = capture_model();
-    check_model(&m, now);
+fn captures_order_and_filter_as_documented() {
+    // REST usernames (`<expiry>:<name>`), no user and no realm (`--no-auth`), TLS and DTLS.
+    for name in [
+        "pubsub-capture.txt",
+        "pubsub-capture-rest-api.txt",
+        "pubsub-capture-no-auth.txt",
+        "pubsub-capture-tls-dtls.txt",
+    ] {
+        let (m, now) = capture_model(name);
+        check_model(&m, now);
+    }
 }
 
 fn draw(app: &mut App, m: &Model, now: f64, h: u16) {
@@ -385,4 +442,87 @@ fn selection_follows_rows_and_keys_between_frames_reach_the_right_row() {
     draw(&mut app, &m, now, 24);
     assert_eq!(app.level().selected_key, reversed.last().copied());
     assert_eq!(app.level().offset + app.level().page, reversed.len());
+}
+
+/// Addresses of both families and TURN REST usernames, in the order an operator expects:
+/// REMOTE by address (not `192.0.2.102` before `192.0.2.10:2220`), USER by name then expiry.
+#[test]
+fn addresses_and_rest_usernames_order_as_documented() {
+    let mut m = Model::new(ModelConfig::default());
+    let ep = m.add_endpoint("edge");
+    let allocations = [
+        ("1795641736:carol", "192.0.2.102:1"),
+        ("carol", "192.0.2.10:2220"),
+        ("1695641736:carol", "[2001:db8::1]:5"),
+        ("bob", "10.0.0.1:9"),
+        ("1795641736:alice", "[::ffff:192.0.2.10]:80"),
+        ("Bob", "192.0.2.10:80"),
+        ("", "[2001:db8::1]:4"),
+    ];
+    for (i, (user, remote)) in allocations.iter().enumerate() {
+        m.apply_raw(
+            ep,
+            START + i as f64,
+            &format!("turn/realm/r.example/user/{user}/allocation/{:018}/status", i + 1),
+            format!("new lifetime=600, type=UDP, local=10.0.0.1:3478, remote={remote}, ssl=NONE, cipher=NONE")
+                .as_bytes(),
+        );
+    }
+    // One without an address: no value, last both ways.
+    m.apply_raw(
+        ep,
+        START,
+        "turn/realm/r.example/user/dave/allocation/000000000000000099/status",
+        b"new lifetime=600, type=TCP",
+    );
+    let now = START + 10.0;
+    check_model(&m, now);
+    let ctx = Ctx {
+        model: &m,
+        now,
+        units: RateUnits::Bytes,
+    };
+    let column = |col: Col| -> Vec<String> {
+        let sort = Sort {
+            col,
+            descending: false,
+        };
+        table::rows(
+            TableKind::Allocations,
+            Scope::All,
+            &Filter::default(),
+            sort,
+            &ctx,
+        )
+        .iter()
+        .map(|r| r.cell(col, &ctx))
+        .collect()
+    };
+    assert_eq!(
+        column(Col::Remote),
+        [
+            "10.0.0.1:9",
+            // The same address and port (IPv4-mapped is IPv4): in build order.
+            "[::ffff:192.0.2.10]:80",
+            "192.0.2.10:80",
+            "192.0.2.10:2220",
+            "192.0.2.102:1",
+            "[2001:db8::1]:4",
+            "[2001:db8::1]:5",
+            "?"
+        ]
+    );
+    assert_eq!(
+        column(Col::User),
+        [
+            "(none)",
+            "1795641736:alice",
+            "bob",
+            "Bob",
+            "carol",
+            "1695641736:carol",
+            "1795641736:carol",
+            "dave"
+        ]
+    );
 }

@@ -230,7 +230,8 @@ fn keys_sort_filter_drill_back_freeze() {
     );
     app.on_key(key('\\'));
     assert!(app.filter.is_empty());
-    // A bad term is reported and the last good filter stays.
+    // A bad term is reported and the last good filter stays; Enter does not take it (the
+    // text stays on screen as typed, with why), Esc gives it up.
     app.on_key(key('/'));
     for c in "colour=red".chars() {
         app.on_key(key(c));
@@ -241,6 +242,17 @@ fn keys_sort_filter_drill_back_freeze() {
             .is_some_and(|e| e.contains("unknown field 'colour'"))
     );
     app.on_key(code(KeyCode::Enter));
+    assert!(matches!(app.mode, Mode::Filter { .. }));
+    let t = render(&mut app, &m, now, 200, 50, ThemeName::None)
+        .backend()
+        .to_string();
+    assert!(
+        t.contains("filter: colour=red▏ unknown field 'colour'"),
+        "{t}"
+    );
+    app.on_key(code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.filter_error, None);
 
     // Drill-down and back: users -> a user's allocations -> detail -> back -> back.
     app.set_filter("");
@@ -420,6 +432,80 @@ fn header_shows_each_endpoint_when_there_are_several() {
         text.contains("SERVER") && text.contains("turn-eu:6379") && text.contains("turn-us:6379"),
         "{text}"
     );
+}
+
+/// Why a filter shows nothing is said, not left to guess: an invalid filter's reason (in the
+/// title and in place of "nothing matches"), and a term the view has no column for.
+#[test]
+fn filter_notes_say_why_rows_are_missing() {
+    let (m, now) = model_at_25s();
+    let mut app = App::new(TableKind::Allocations);
+    let screen = |app: &mut App| {
+        render(app, &m, now, 160, 30, ThemeName::None)
+            .backend()
+            .to_string()
+    };
+
+    // `live` is a column of users and realms: on allocations it never matches.
+    app.set_filter("live>3");
+    let t = screen(&mut app);
+    assert!(
+        t.contains("filter: live>3  allocations have no LIVE: live never matches"),
+        "{t}"
+    );
+    assert!(
+        t.contains("allocations have no LIVE: live never matches (\\ clears the filter)"),
+        "{t}"
+    );
+    app.on_key(key('2'));
+    let t = screen(&mut app);
+    assert!(
+        !t.contains("never matches") && t.contains("filter: live>3"),
+        "{t}"
+    );
+    app.on_key(key('1'));
+    app.set_filter("!live>3");
+    assert!(screen(&mut app).contains("!live excludes nothing"));
+
+    // Typing `rate>` passes through `rate` (a substring that matches nothing): the table is
+    // empty and says why the text typed is not a filter yet.
+    app.set_filter("");
+    app.on_key(key('/'));
+    for c in "rate>".chars() {
+        app.on_key(key(c));
+    }
+    let t = screen(&mut app);
+    assert!(t.contains("filter: rate>▏ rate> needs a value"), "{t}");
+    assert!(
+        t.contains("rate> needs a value (\\ clears the filter)"),
+        "{t}"
+    );
+    assert!(!t.contains("nothing matches"), "{t}");
+    for c in "8Mbps".chars() {
+        app.on_key(key(c));
+    }
+    app.on_key(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.filter.source(), "rate>8Mbps");
+
+    // `!!alice` is an error, not every row; `foo=bar` stays as typed, with why.
+    for (typed, why) in [
+        ("!!alice", "one ! inverts a term"),
+        ("foo=bar", "unknown field 'foo'"),
+    ] {
+        app.set_filter("");
+        app.on_key(key('/'));
+        for c in typed.chars() {
+            app.on_key(key(c));
+        }
+        app.on_key(code(KeyCode::Enter));
+        let t = screen(&mut app);
+        assert!(
+            t.contains(&format!("filter: {typed}▏ ")) && t.contains(why),
+            "{t}"
+        );
+        app.on_key(code(KeyCode::Esc));
+    }
 }
 
 #[test]

@@ -111,6 +111,12 @@ pub fn parse_key(s: &str) -> Option<(KeyCode, KeyModifiers)> {
     Some((code, mods))
 }
 
+/// The default bindings: key name and command, the first key of a command being the one hints
+/// show.
+pub fn default_keys() -> &'static [(&'static str, Command)] {
+    DEFAULT_KEYS
+}
+
 const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("q", Command::Quit),
     ("ctrl-c", Command::Quit),
@@ -164,6 +170,88 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("p", Command::Pause),
     ("n", Command::Step),
 ];
+
+/// A command's name in the config file's `[keys]` section: `page-up` for `PageUp`.
+pub fn command_name(cmd: Command) -> String {
+    let mut name = String::new();
+    for (i, c) in format!("{cmd:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            name.push('-');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
+/// A key that configured bindings give to two commands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyConflict {
+    /// The configured command the message is about.
+    pub command: Command,
+    pub message: String,
+}
+
+/// Check configured bindings (each replaces its command's default keys) for a key that would
+/// end up on two commands: a default key of a command left alone, or a key configured twice.
+pub fn check_bindings(bindings: &[(Command, Vec<String>)]) -> Result<(), KeyConflict> {
+    let configured = |cmd: Command| bindings.iter().any(|(c, _)| *c == cmd);
+    let mut owners: Vec<((KeyCode, KeyModifiers), Command, &str)> = Vec::new();
+    for (cmd, keys) in bindings {
+        for k in keys {
+            if let Some(key) = parse_key(k)
+                && !owners.iter().any(|(o, c, _)| *o == key && c == cmd)
+            {
+                owners.push((key, *cmd, k));
+            }
+        }
+    }
+    for (k, cmd) in DEFAULT_KEYS {
+        if !configured(*cmd)
+            && let Some(key) = parse_key(k)
+        {
+            owners.push((key, *cmd, k));
+        }
+    }
+    // In the order the bindings were given: the first configured key that clashes.
+    for (i, (key, cmd, name)) in owners.iter().enumerate() {
+        if !configured(*cmd) {
+            break;
+        }
+        let Some((_, other, _)) = owners
+            .iter()
+            .enumerate()
+            .find(|(j, (o, c, _))| *j != i && o == key && c != cmd)
+            .map(|(_, o)| o)
+        else {
+            continue;
+        };
+        let (a, b) = (command_name(*cmd), command_name(*other));
+        let message = if configured(*other) {
+            format!("`{name}` is bound to both {a} and {b}: keep it for one of them")
+        } else {
+            // `other` keeps its default keys: say what to write to move it off this one.
+            let rest: Vec<String> = DEFAULT_KEYS
+                .iter()
+                .filter(|(k, c)| c == other && parse_key(k) != Some(*key))
+                .map(|(k, _)| format!("\"{k}\""))
+                .collect();
+            let fix = if rest.is_empty() {
+                format!("or unbind {b} ({b} = [])")
+            } else {
+                format!("or give {b} other keys ({b} = [{}])", rest.join(", "))
+            };
+            format!(
+                "`{name}` is bound to both {a} and {b} (a default key of {b}): choose another \
+                 key for {a}, {fix}"
+            )
+        };
+        return Err(KeyConflict {
+            command: *cmd,
+            message,
+        });
+    }
+    Ok(())
+}
 
 impl Default for KeyMap {
     fn default() -> Self {

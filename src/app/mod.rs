@@ -15,7 +15,9 @@ use crate::filter::Filter;
 use crate::format::RateUnits;
 use crate::table::{self, Col, RowKey, Scope, Sort, TableKind};
 pub use confirm::{Answer, Confirm};
-pub use keys::{Command, KeyMap, parse_key};
+pub use keys::{
+    Command, KeyConflict, KeyMap, check_bindings, command_name, default_keys, parse_key,
+};
 pub use scroll::Scroll;
 pub use sort_menu::{SortMenu, SortMenuStep};
 
@@ -253,7 +255,14 @@ impl App {
         match &mut self.mode {
             Mode::Filter { input } => {
                 match key.code {
-                    KeyCode::Enter | KeyCode::Esc => self.mode = Mode::Normal,
+                    // An invalid filter is not taken: Enter leaves it on screen with the reason
+                    // (the filter in effect stays the last valid one); Esc gives it up.
+                    KeyCode::Enter if self.filter_error.is_some() => {}
+                    KeyCode::Enter => self.mode = Mode::Normal,
+                    KeyCode::Esc => {
+                        self.filter_error = None;
+                        self.mode = Mode::Normal;
+                    }
                     KeyCode::Backspace => {
                         input.pop();
                         let text = input.clone();
@@ -323,6 +332,17 @@ impl App {
             // Keep the last good filter while the user is still typing a term.
             Err(e) => self.filter_error = Some(e.0),
         }
+    }
+
+    /// What the table title says about the filter besides the filter itself: why the text
+    /// being typed is invalid, or that a term cannot apply to this view (`live>3` on
+    /// allocations).
+    pub fn filter_note(&self, kind: TableKind) -> Option<String> {
+        if let Some(e) = &self.filter_error {
+            return Some(e.clone());
+        }
+        self.filter
+            .inapplicable(kind.name(), |col| table::has_column(kind, col))
     }
 
     pub fn set_sort_column(&mut self, kind: TableKind, col: Col) {

@@ -3,7 +3,7 @@
 
 use super::slots::insert_slot;
 use super::{Model, RateRing, StrMap};
-use crate::sanitize::sanitize;
+use crate::sanitize::{display_name, filter_name};
 
 #[derive(Clone, Debug)]
 pub struct User {
@@ -48,8 +48,8 @@ impl Model {
         }
         let value = Realm {
             name: realm.map(Into::into),
-            display: realm.map_or_else(|| "(no realm)".into(), |r| sanitize(r).into()),
-            name_chars: realm.map_or(0, crate::filter::char_classes),
+            display: display_name(realm).into(),
+            name_chars: crate::filter::char_classes(filter_name(realm)),
             users: StrMap::default(),
             allocations: 0,
             history: None,
@@ -75,8 +75,8 @@ impl Model {
         let value = User {
             realm: realm_slot,
             name: user.into(),
-            display: sanitize(user).into(),
-            name_chars: crate::filter::char_classes(user),
+            display: display_name(Some(user)).into(),
+            name_chars: crate::filter::char_classes(filter_name(Some(user))),
             allocations: Vec::new(),
         };
         let slot = insert_slot(&mut self.users, &mut self.free_users, value);

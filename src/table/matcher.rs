@@ -10,10 +10,9 @@ use std::borrow::Cow;
 use super::{Col, allocation_number, state_word};
 use memchr::memmem::Finder;
 
-use crate::filter::{
-    Filter, Filterable, NumField, Term, Test, TextField, any_searches_id, needle_classes,
-};
+use crate::filter::{Filter, Filterable, Needle, Term, Test, any_searches_id, needle_classes};
 use crate::model::{Allocation, EndpointId, Hot, Model, SearchText, State, Time};
+use crate::sanitize::filter_name;
 
 /// An allocation's fields as the filter sees them, read straight from the model: the hot
 /// fields first, the allocation itself only for its address and id.
@@ -34,77 +33,76 @@ impl<'a> AllocationFields<'a> {
         self.model.search_text_at(self.slot)
     }
 
-    pub fn field(&self, field: TextField) -> Option<Cow<'a, str>> {
+    pub fn field(&self, col: Col) -> Option<Cow<'a, str>> {
         let model = self.model;
-        match field {
-            TextField::User => model.user(self.hot.user).map(|u| Cow::Borrowed(&*u.name)),
-            TextField::Realm => model
+        match col {
+            Col::User => model
                 .user(self.hot.user)
-                .map(|u| Cow::Borrowed(model.realm_of_user(u).name.as_deref().unwrap_or(""))),
+                .map(|u| Cow::Borrowed(filter_name(Some(&u.name)))),
+            Col::Realm => model
+                .user(self.hot.user)
+                .map(|u| Cow::Borrowed(filter_name(model.realm_of_user(u).name.as_deref()))),
             // Both the 18 digits and the short `thread.counter` form match. (The fast path,
             // `Planned::own_match`, searches the same texts in the inline search copy.)
-            TextField::Id => {
+            Col::Id => {
                 let a = self.cold()?;
                 Some(Cow::Owned(format!("{} {}", a.id, a.id.short())))
             }
-            TextField::Remote => self.cold()?.remote.as_deref().map(Cow::Borrowed),
-            TextField::State => Some(Cow::Borrowed(state_word(self.state))),
-            TextField::Transport => model.atom(self.hot.transport()).map(Cow::Borrowed),
-            TextField::Endpoint => model
+            Col::Remote => self.cold()?.remote.as_deref().map(Cow::Borrowed),
+            Col::State => Some(Cow::Borrowed(state_word(self.state))),
+            Col::Type => model.atom(self.hot.transport()).map(Cow::Borrowed),
+            Col::Endpoint => model
                 .endpoint(EndpointId(self.hot.endpoint))
                 .map(|e| Cow::Borrowed(e.label.as_str())),
-            TextField::Any => None,
+            _ => None,
         }
     }
 }
 
 impl Filterable for AllocationFields<'_> {
-    fn text(&self, field: TextField) -> Option<Cow<'_, str>> {
-        self.field(field)
+    fn text(&self, col: Col) -> Option<Cow<'_, str>> {
+        self.field(col)
     }
 
-    fn number(&self, field: NumField) -> Option<f64> {
-        let col = match field {
-            NumField::Rate => Col::Rate,
-            NumField::Bytes => Col::Bytes,
-            NumField::Age => Col::Age,
-            NumField::Left => Col::Left,
-            NumField::Live => Col::Live,
-        };
+    fn number(&self, col: Col) -> Option<f64> {
         allocation_number(self.hot, || self.cold(), self.state, col, self.now)
     }
 }
 
 /// Some of an allocation's text fields: a test sees the others as absent. A name or address
-/// that cannot contain the needle (its character classes say so) is not even read: absent
-/// and not containing the needle are the same answer to a substring test.
+/// that cannot contain any needle (its character classes say so) is not even read: absent and
+/// not containing the needle are the same answer to a substring test.
 struct Only<'r, 'a> {
     fields: &'r AllocationFields<'a>,
     user_and_realm: bool,
-    needle_classes: u32,
+    /// Of the term's text needles.
+    needle_classes: &'r [u32],
+    /// The term has an address range: addresses must be read whatever their classes.
+    has_net: bool,
 }
 
 impl Filterable for Only<'_, '_> {
-    fn text(&self, field: TextField) -> Option<Cow<'_, str>> {
-        let is_user_or_realm = matches!(field, TextField::User | TextField::Realm);
+    fn text(&self, col: Col) -> Option<Cow<'_, str>> {
+        let is_user_or_realm = matches!(col, Col::User | Col::Realm);
         if is_user_or_realm != self.user_and_realm {
             return None;
         }
         let model = self.fields.model;
         let user = || model.user(self.fields.hot.user);
-        let classes = match field {
-            TextField::Remote => Some(self.fields.hot.remote_chars),
-            TextField::User => user().map(|u| u.name_chars),
-            TextField::Realm => user().map(|u| model.realm_of_user(u).name_chars),
+        let classes = match col {
+            Col::Remote if self.has_net => None,
+            Col::Remote => Some(self.fields.hot.remote_chars),
+            Col::User => user().map(|u| u.name_chars),
+            Col::Realm => user().map(|u| model.realm_of_user(u).name_chars),
             _ => None,
         };
-        if classes.is_some_and(|c| self.needle_classes & !c != 0) {
+        if classes.is_some_and(|c| self.needle_classes.iter().all(|n| n & !c != 0)) {
             return None;
         }
-        self.fields.field(field)
+        self.fields.field(col)
     }
 
-    fn number(&self, _: NumField) -> Option<f64> {
+    fn number(&self, _: Col) -> Option<f64> {
         None
     }
 }
@@ -130,13 +128,14 @@ enum Plan {
 impl Plan {
     fn of(test: &Test) -> Plan {
         match test {
-            Test::Text(TextField::State, _) => Plan::State,
-            Test::Text(TextField::Transport, _) => Plan::Transport,
-            Test::Text(TextField::Endpoint, _) => Plan::Endpoint,
-            Test::Text(TextField::User | TextField::Realm, _) => Plan::User,
+            Test::Text(Col::State, _) => Plan::State,
+            Test::Text(Col::Type, _) => Plan::Transport,
+            Test::Text(Col::Endpoint, _) => Plan::Endpoint,
+            Test::Text(Col::User | Col::Realm, _) => Plan::User,
             Test::Num(..) => Plan::Number,
-            Test::Text(TextField::Any, _) => Plan::Any,
-            Test::Text(TextField::Id | TextField::Remote, _) => Plan::Own,
+            Test::Any(_) => Plan::Any,
+            // Address and id; a column allocations lack (never true) costs no more here.
+            Test::Text(..) => Plan::Own,
         }
     }
 }
@@ -167,40 +166,70 @@ pub(crate) struct AllocationMatcher<'f> {
     terms: Vec<Planned<'f>>,
 }
 
+/// A needle of an address-or-id term, ready for the inline search texts. (A few per filter,
+/// made once a frame: their size does not matter, an indirection per search would.)
+#[allow(clippy::large_enum_variant)]
+enum Fast<'f> {
+    /// An ASCII substring (already lower-case, as the search texts are).
+    Text {
+        finder: Finder<'f>,
+        classes: u32,
+        /// Of a plain term: it also looks at ids.
+        searches_id: bool,
+    },
+    Net(crate::addr::Net),
+}
+
 struct Planned<'f> {
     term: &'f Term,
     plan: Plan,
     memo: Memo,
-    /// Of a substring term's needle (0 for other terms).
-    needle_classes: u32,
-    /// For an ASCII needle of a substring term: a search in the allocations' inline,
-    /// lower-cased search texts (the needle is lower-case already).
-    finder: Option<Finder<'f>>,
-    /// A plain substring term that also looks at ids.
-    searches_id: bool,
+    /// Of the term's text needles.
+    needle_classes: Vec<u32>,
+    has_net: bool,
+    /// For an address or id term whose needles are all ASCII or ranges: a search in the
+    /// allocations' inline search texts.
+    fast: Option<Vec<Fast<'f>>>,
 }
 
 impl Planned<'_> {
-    /// The address-and-id half of a substring term, from the inline search text; `None` when
-    /// that text is not kept (the slow path reads the allocation).
+    /// The address-and-id half of a term, from the inline search text; `None` when that text
+    /// is not kept (the slow path reads the allocation).
     fn own_match(&self, f: &AllocationFields<'_>) -> Option<bool> {
-        let finder = self.finder.as_ref()?;
-        let text = f.search()?;
-        let remote = || -> Option<bool> {
-            // An address (or its absence: no classes) without every class of the needle
-            // cannot contain it.
-            if self.needle_classes & !f.hot.remote_chars != 0 {
-                return Some(false);
-            }
-            Some(text.remote()?.is_some_and(|r| finder.find(r).is_some()))
+        let fast = self.fast.as_ref()?;
+        let (on_remote, on_id) = match &self.term.test {
+            Test::Text(Col::Remote, _) => (true, false),
+            Test::Text(Col::Id, _) => (false, true),
+            Test::Any(_) => (true, true),
+            _ => return None,
         };
-        let id = || Some(finder.find(text.id()?).is_some());
-        match &self.term.test {
-            Test::Text(TextField::Remote, _) => remote(),
-            Test::Text(TextField::Id, _) => id(),
-            Test::Text(TextField::Any, _) => Some(remote()? || (self.searches_id && id()?)),
-            _ => None,
+        // Only a reference: the text itself is read below, and only when a needle can be in
+        // it (most substring needles are ruled out of most addresses by their classes alone,
+        // and not reading 100k search texts is most of what that saves).
+        let text = f.search()?;
+        for n in fast {
+            let found = match n {
+                Fast::Text {
+                    finder,
+                    classes,
+                    searches_id,
+                } => {
+                    // An address (or its absence: no classes) without every class of the
+                    // needle cannot contain it.
+                    (on_remote
+                        && classes & !f.hot.remote_chars == 0
+                        && text.remote()?.is_some_and(|r| finder.find(r).is_some()))
+                        || (on_id && *searches_id && finder.find(text.id()?).is_some())
+                }
+                Fast::Net(net) => {
+                    on_remote && text.remote()?.is_some_and(|r| net.contains_bytes(r))
+                }
+            };
+            if found {
+                return Some(true);
+            }
         }
+        Some(false)
     }
 }
 
@@ -215,23 +244,43 @@ impl<'f> AllocationMatcher<'f> {
                     Plan::User | Plan::Any => Memo(vec![0; model.user_slots()]),
                     _ => Memo::default(),
                 };
-                let (needle_classes, finder, searches_id) = match &term.test {
-                    Test::Text(field, needle) => (
-                        needle_classes(needle),
-                        (matches!(field, TextField::Any | TextField::Remote | TextField::Id)
-                            && needle.is_ascii())
-                        .then(|| Finder::new(needle.as_bytes())),
-                        *field == TextField::Any && any_searches_id(needle),
-                    ),
-                    Test::Num(..) => (0, None, false),
+                let (needles, own) = match &term.test {
+                    Test::Any(n) => (&n[..], true),
+                    Test::Text(col, n) => (&n[..], matches!(col, Col::Remote | Col::Id)),
+                    Test::Num(..) => (&[][..], false),
                 };
+                let text_classes: Vec<u32> = needles
+                    .iter()
+                    .filter_map(|n| match n {
+                        Needle::Text(t) => Some(needle_classes(t)),
+                        Needle::Net(_) => None,
+                    })
+                    .collect();
+                let has_net = needles.iter().any(|n| matches!(n, Needle::Net(_)));
+                let fast = own
+                    .then(|| {
+                        needles
+                            .iter()
+                            .map(|n| match n {
+                                Needle::Text(t) if t.is_ascii() => Some(Fast::Text {
+                                    finder: Finder::new(t.as_bytes()),
+                                    classes: needle_classes(t),
+                                    searches_id: !matches!(term.test, Test::Any(_))
+                                        || any_searches_id(t),
+                                }),
+                                Needle::Text(_) => None,
+                                Needle::Net(net) => Some(Fast::Net(*net)),
+                            })
+                            .collect::<Option<Vec<_>>>()
+                    })
+                    .flatten();
                 Planned {
                     term,
                     plan,
                     memo,
-                    needle_classes,
-                    finder,
-                    searches_id,
+                    needle_classes: text_classes,
+                    has_net,
+                    fast,
                 }
             })
             .collect();
@@ -244,10 +293,11 @@ impl<'f> AllocationMatcher<'f> {
         let user = f.hot.user as usize;
         self.terms.iter_mut().all(|p| {
             let term = p.term;
-            let own = || Only {
+            let only = |user_and_realm| Only {
                 fields: f,
-                user_and_realm: false,
-                needle_classes: p.needle_classes,
+                user_and_realm,
+                needle_classes: &p.needle_classes,
+                has_net: p.has_net,
             };
             match p.plan {
                 Plan::State => p.memo.get_or(f.state as usize, || term.matches(f)),
@@ -263,18 +313,13 @@ impl<'f> AllocationMatcher<'f> {
                 Plan::Number => term.matches(f),
                 Plan::Own => match p.own_match(f) {
                     Some(found) => found != term.negate,
-                    None => term.matches(&own()),
+                    None => term.matches(&only(false)),
                 },
                 Plan::Any => {
-                    let by_name = p.memo.get_or(user, || {
-                        term.test.matches(&Only {
-                            fields: f,
-                            user_and_realm: true,
-                            needle_classes: p.needle_classes,
-                        })
-                    });
-                    let found =
-                        by_name || p.own_match(f).unwrap_or_else(|| term.test.matches(&own()));
+                    let by_name = p.memo.get_or(user, || term.test.matches(&only(true)));
+                    let found = by_name
+                        || p.own_match(f)
+                            .unwrap_or_else(|| term.test.matches(&only(false)));
                     found != term.negate
                 }
             }

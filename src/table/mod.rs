@@ -4,14 +4,18 @@
 
 use std::borrow::Cow;
 
+use crate::column;
+pub use crate::column::Col;
 use crate::coturn::Leg;
-use crate::filter::{Filterable, NumField, TextField};
+use crate::filter::Filterable;
 use crate::format::{self, RateUnits};
 use crate::model::view::{Aggregate, AllocationRow, RealmRow, ServerRow, UserRow};
 use crate::model::{Allocation, EndpointId, Hot, Model, State, Time};
+use crate::sanitize::filter_name;
 
 mod matcher;
 mod order;
+mod raw;
 mod servers;
 
 use matcher::AllocationFields;
@@ -47,39 +51,15 @@ impl TableKind {
     pub fn index(self) -> usize {
         self as usize
     }
-}
-
-/// Every column any table can show. Names (lower-case, `-` separated) are what the config file
-/// and `--sort` use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Col {
-    User,
-    Realm,
-    Id,
-    Endpoint,
-    Type,
-    Remote,
-    Age,
-    Left,
-    State,
-    ClientRx,
-    ClientTx,
-    PeerRx,
-    PeerTx,
-    Rate,
-    Bytes,
-    ClientHistory,
-    PeerHistory,
-    LastReport,
-    Users,
-    Live,
-    Expired,
-    Ended,
-    /// Open allocations whose status key is gone and that were not heard from since.
-    Unconfirmed,
-    /// Servers: open allocations whose id another coturn on the same Redis used too.
-    Collided,
+    /// `allocations`, `users`, `realms` or `servers`, as `--view` and the config file spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableKind::Allocations => "allocations",
+            TableKind::Users => "users",
+            TableKind::Realms => "realms",
+            TableKind::Servers => "servers",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -174,16 +154,23 @@ pub fn columns(kind: TableKind) -> &'static [ColumnSpec] {
     }
 }
 
-pub fn column_name(col: Col) -> String {
-    serde_json::to_value(col)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// Whether a view has a column.
+pub fn has_column(kind: TableKind, col: Col) -> bool {
+    columns(kind).iter().any(|c| c.col == col)
 }
 
-pub fn parse_column(name: &str) -> Option<Col> {
-    let name = name.trim().to_lowercase().replace('_', "-");
-    serde_json::from_value(serde_json::Value::String(name)).ok()
+/// The column of a view a name means (see [`crate::column`] for the names), or an error that
+/// lists the view's columns.
+pub fn view_column(kind: TableKind, name: &str) -> Result<Col, String> {
+    match Col::parse(name) {
+        Some(col) if has_column(kind, col) => Ok(col),
+        _ => Err(format!(
+            "the {} view has no column '{}'; its columns: {}",
+            kind.name(),
+            name.trim(),
+            column::names(columns(kind).iter().map(|c| c.col))
+        )),
+    }
 }
 
 impl Col {
@@ -575,8 +562,8 @@ pub(crate) struct FilterView<'r, 'a> {
 }
 
 impl Filterable for FilterView<'_, '_> {
-    fn text(&self, field: TextField) -> Option<Cow<'_, str>> {
-        match (self.row, field) {
+    fn text(&self, col: Col) -> Option<Cow<'_, str>> {
+        match (self.row, col) {
             (Row::Allocation(a), _) => AllocationFields {
                 model: self.ctx.model,
                 slot: a.alloc.slot,
@@ -584,25 +571,34 @@ impl Filterable for FilterView<'_, '_> {
                 state: a.state,
                 now: self.ctx.now,
             }
-            .field(field),
-            (Row::User(u), TextField::User) => Some(u.user.into()),
-            (Row::User(u), TextField::Realm) => Some(u.realm.unwrap_or("").into()),
-            (Row::Realm(r), TextField::Realm) => Some(r.realm.unwrap_or("").into()),
-            (Row::Server(s), TextField::Endpoint) => {
+            .field(col),
+            (Row::User(u), Col::User) => Some(filter_name(Some(u.user)).into()),
+            (Row::User(u), Col::Realm) => Some(filter_name(u.realm).into()),
+            (Row::Realm(r), Col::Realm) => Some(filter_name(r.realm).into()),
+            (Row::Server(s), Col::Endpoint) => {
                 Some(self.ctx.model.server_label(s.endpoint, s.local).into())
             }
             _ => None,
         }
     }
 
-    fn number(&self, field: NumField) -> Option<f64> {
-        let now = self.ctx.now;
-        match field {
-            NumField::Rate => self.row.total_rate(),
-            NumField::Bytes => Some(self.row.total_bytes() as f64),
-            NumField::Age => self.row.number(Col::Age, now),
-            NumField::Left => self.row.number(Col::Left, now),
-            NumField::Live => self.row.number(Col::Live, now),
+    fn number(&self, col: Col) -> Option<f64> {
+        self.row.number(col, self.ctx.now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The screen's titles are the vocabulary's: a column's name is its title.
+    #[test]
+    fn every_title_is_its_columns_title() {
+        for kind in TableKind::ALL {
+            for spec in columns(kind) {
+                assert_eq!(spec.title, spec.col.title(), "{kind:?}");
+                assert_eq!(view_column(kind, spec.title), Ok(spec.col));
+            }
         }
     }
 }

@@ -8,8 +8,10 @@
 //!
 //! The order: by the column's value, ties by slab (or build) order; a reversed sort is a full
 //! reversal, except that rows without a value ("no report yet") stay last: "no data" is not zero.
-//! Text compares without case; the text of an allocation column (user, realm, transport...) is
-//! shared by many allocations, so it is ranked once per distinct value, not once per allocation.
+//! Text compares without case, REMOTE as addresses (IPv4 before IPv6, then port) and USER with
+//! TURN REST names (`<expiry>:<name>`) by name, then expiry; the text of an allocation column
+//! (user, realm, transport...) is shared by many allocations, so it is ranked once per distinct
+//! value, not once per allocation.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -22,7 +24,7 @@ use super::{
 };
 use crate::filter::Filter;
 use crate::model::view::{Aggregate, SlotSet, Totals, TotalsBuilder};
-use crate::model::{Hot, Model, State, Time};
+use crate::model::{Allocation, Hot, Model, State, Time};
 
 /// The rows of one table at one instant.
 pub struct TableRows<'a> {
@@ -92,20 +94,81 @@ fn cmp_text_ci(a: &str, b: &str) -> Ordering {
     }
 }
 
-/// The rank of each text in case-insensitive order; texts that compare equal share a rank.
-fn text_ranks<'s>(texts: impl Iterator<Item = Option<Cow<'s, str>>>) -> Vec<Option<u32>> {
+/// A text column's value as it sorts: REMOTE as an address (IPv4 before IPv6, then by port;
+/// text that is no address after them), USER with TURN REST names (`<expiry>:<name>`) by name
+/// then expiry, everything else as text without case.
+#[derive(Clone, Copy)]
+enum SortText<'s> {
+    Address((u8, u128, u16)),
+    Text {
+        name: &'s str,
+        expiry: Option<u64>,
+        whole: &'s str,
+    },
+}
+
+impl<'s> SortText<'s> {
+    fn of(col: Col, text: &'s str) -> Self {
+        if col == Col::Remote
+            && let Some(key) = crate::addr::order_key(text)
+        {
+            return SortText::Address(key);
+        }
+        let (name, expiry) = match text.split_once(':') {
+            Some((expiry, name)) if col == Col::User && is_digits(expiry) => {
+                (name, expiry.parse().ok())
+            }
+            _ => (text, None),
+        };
+        SortText::Text {
+            name,
+            expiry,
+            whole: text,
+        }
+    }
+
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (SortText::Address(a), SortText::Address(b)) => a.cmp(b),
+            (SortText::Address(_), SortText::Text { .. }) => Ordering::Less,
+            (SortText::Text { .. }, SortText::Address(_)) => Ordering::Greater,
+            (
+                SortText::Text {
+                    name: a,
+                    expiry: ae,
+                    whole: aw,
+                },
+                SortText::Text {
+                    name: b,
+                    expiry: be,
+                    whole: bw,
+                },
+            ) => cmp_text_ci(a, b)
+                .then(ae.cmp(be))
+                .then_with(|| cmp_text_ci(aw, bw)),
+        }
+    }
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The rank of each text in the order of its column ([`SortText`]); texts that compare equal
+/// share a rank.
+fn text_ranks<'s>(col: Col, texts: impl Iterator<Item = Option<Cow<'s, str>>>) -> Vec<Option<u32>> {
     let texts: Vec<Option<Cow<'s, str>>> = texts.collect();
-    let mut order: Vec<(usize, &str)> = texts
+    let mut order: Vec<(usize, SortText<'_>)> = texts
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| t.as_deref().map(|t| (i, t)))
+        .filter_map(|(i, t)| t.as_deref().map(|t| (i, SortText::of(col, t))))
         .collect();
-    order.sort_by(|a, b| cmp_text_ci(a.1, b.1));
+    order.sort_by(|a, b| a.1.cmp(&b.1));
     let mut ranks = vec![None; texts.len()];
     let mut rank = 0u32;
-    let mut previous: Option<&str> = None;
+    let mut previous: Option<SortText<'_>> = None;
     for (i, text) in order {
-        if previous.is_some_and(|p| cmp_text_ci(p, text) != Ordering::Equal) {
+        if previous.is_some_and(|p| p.cmp(&text) != Ordering::Equal) {
             rank += 1;
         }
         ranks[i] = Some(rank);
@@ -134,13 +197,28 @@ impl TextGroups {
     fn rank<'s>(
         self,
         entries: &mut [(u64, u32)],
+        col: Col,
         descending: bool,
         text_of: impl Fn(u32) -> Option<Cow<'s, str>>,
     ) {
-        let ranks = text_ranks(self.row_of.iter().map(|row| text_of((*row)?)));
+        let ranks = text_ranks(col, self.row_of.iter().map(|row| text_of((*row)?)));
         for e in entries {
             e.0 = rank_key(ranks.get(e.0 as usize).copied().flatten(), descending);
         }
+    }
+}
+
+/// The text an allocation sorts by in a text column: what its cell shows, except that an
+/// allocation without an address has no value (it sorts last), not the `?` it shows.
+fn sort_text<'a>(
+    model: &'a Model,
+    a: &'a Allocation,
+    state: State,
+    col: Col,
+) -> Option<Cow<'a, str>> {
+    match col {
+        Col::Remote => a.remote.as_deref().map(Cow::Borrowed),
+        _ => allocation_text(model, a, state, col),
     }
 }
 
@@ -300,9 +378,9 @@ fn allocation_rows<'a>(
         entries.push((key, tie(slot, desc)));
     }
     if by_text {
-        groups.rank(&mut entries, desc, |slot| {
+        groups.rank(&mut entries, sort.col, desc, |slot| {
             let a = model.allocation_at(slot)?;
-            allocation_text(model, a, a.state(now)?, sort.col)
+            sort_text(model, a, a.state(now)?, sort.col)
         });
     }
     TableRows {
@@ -369,7 +447,7 @@ fn user_rows<'a>(scope: Scope, filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> Ta
         entries.push((key, tie(slot, desc)));
     }
     if by_text {
-        groups.rank(&mut entries, desc, |slot| {
+        groups.rank(&mut entries, sort.col, desc, |slot| {
             let u = model.user(slot)?;
             user_text(&u.display, &model.realm_of_user(u).display, sort.col).map(Cow::Borrowed)
         });
@@ -432,7 +510,7 @@ fn built_rows<'a>(
     }
     let desc = sort.descending;
     let keys: Vec<u64> = if sorts_as_text(sort.col) {
-        text_ranks(rows.iter().map(|r| r.text(sort.col, ctx)))
+        text_ranks(sort.col, rows.iter().map(|r| r.text(sort.col, ctx)))
             .into_iter()
             .map(|rank| rank_key(rank, desc))
             .collect()
@@ -482,12 +560,48 @@ mod tests {
     }
 
     #[test]
+    fn rest_users_sort_by_name_then_expiry_and_addresses_as_addresses() {
+        let rank = |col, texts: &[&'static str]| {
+            text_ranks(col, texts.iter().map(|t| Some(Cow::Borrowed(*t))))
+                .into_iter()
+                .map(Option::unwrap)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            rank(
+                Col::User,
+                &[
+                    "1795641736:carol",
+                    "bob",
+                    "1695641736:carol",
+                    "carol",
+                    "12:x"
+                ]
+            ),
+            [3, 0, 2, 1, 4]
+        );
+        assert_eq!(
+            rank(
+                Col::Remote,
+                &[
+                    "192.0.2.102:1",
+                    "192.0.2.10:2220",
+                    "[::1]:1",
+                    "?",
+                    "10.0.0.1:5"
+                ]
+            ),
+            [2, 1, 3, 4, 0]
+        );
+    }
+
+    #[test]
     fn text_ranks_ignore_case_and_share_ranks() {
         let texts = ["bob", "Alice", "alice", "Émile", "carol"]
             .map(|t| Some(Cow::Borrowed(t)))
             .into_iter()
             .chain([None]);
-        let ranks = text_ranks(texts);
+        let ranks = text_ranks(Col::Realm, texts);
         assert_eq!(
             ranks,
             [Some(1), Some(0), Some(0), Some(3), Some(2), None].to_vec()

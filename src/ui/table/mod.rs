@@ -5,6 +5,7 @@
 mod cells;
 mod fit;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use ratatui::Frame;
@@ -71,7 +72,7 @@ pub(super) fn draw(
         .column_spacing(1);
     f.render_widget(table, area);
     if rows.is_empty() {
-        let message = empty_message(kind, !app.filter.is_empty());
+        let message = empty_message(kind, !app.filter.is_empty(), app.filter_note(kind));
         let line = Rect {
             y: area.y + 2,
             height: 1,
@@ -167,16 +168,20 @@ fn title_line(
             theme.accent,
         ));
     }
-    if let Some(err) = &app.filter_error {
-        title.push(Span::styled(format!(" {err}"), theme.bad));
+    if let Some(note) = app.filter_note(kind) {
+        title.push(Span::styled(format!(" {note}"), theme.bad));
     }
     Line::from(title)
 }
 
-/// What an empty table says instead of rows.
-fn empty_message(kind: TableKind, filtered: bool) -> &'static str {
+/// What an empty table says instead of rows: why the filter shows nothing, when the app knows
+/// (`note`: the text typed is invalid, or a term cannot apply to this view).
+fn empty_message(kind: TableKind, filtered: bool, note: Option<String>) -> Cow<'static, str> {
+    if let Some(note) = note {
+        return format!("{note} (\\ clears the filter)").into();
+    }
     if filtered {
-        return "nothing matches the filter (\\ clears it)";
+        return "nothing matches the filter (\\ clears it)".into();
     }
     match kind {
         TableKind::Allocations => "no allocations yet: waiting for coturn to publish",
@@ -184,6 +189,7 @@ fn empty_message(kind: TableKind, filtered: bool) -> &'static str {
         TableKind::Realms => "no realms yet",
         TableKind::Servers => "no coturn servers yet: waiting for coturn to publish",
     }
+    .into()
 }
 
 /// Where the column header and the first row are, and each column's span (for clicks).
@@ -230,9 +236,13 @@ mod tests {
     #[test]
     fn empty_table_tells_a_filter_from_no_data() {
         assert_eq!(
-            empty_message(TableKind::Users, true),
+            empty_message(TableKind::Users, true, None),
             "nothing matches the filter (\\ clears it)"
         );
-        assert_eq!(empty_message(TableKind::Users, false), "no users yet");
+        assert_eq!(empty_message(TableKind::Users, false, None), "no users yet");
+        assert_eq!(
+            empty_message(TableKind::Users, true, Some("users have no TYPE".into())),
+            "users have no TYPE (\\ clears the filter)"
+        );
     }
 }
