@@ -100,7 +100,7 @@ pub struct ViewArgs {
 
     /// Show only rows matching a filter, e.g. `user=alice|bob type=udp rate>8Mbps
     /// remote=192.0.2.0/24 !state=deleted` (see `turntop man`).
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub filter: Option<String>,
 
     /// Rates in bits per second.

@@ -56,6 +56,10 @@ fn describe(cmd: Command) -> &'static str {
         Command::Suspend => "suspend to the shell (fg resumes)",
         Command::Pause => "replays: pause or resume (the clock too)",
         Command::Step => "replays: deliver the next message (pauses first)",
+        Command::Follow => {
+            "follow: a selection you moved stays on its row as rows move (else on its line); \
+             until you move it, it stays on the first row with the table at its top"
+        }
     }
 }
 

@@ -149,7 +149,7 @@ fn round2(x: f64) -> f64 {
 }
 
 fn agg_rates(a: &Aggregate) -> RatesOut {
-    RatesOut::new(Some(a.client_rate), Some(a.peer_rate))
+    RatesOut::new(a.rate(Leg::Client), a.rate(Leg::Peer))
 }
 
 /// One allocation row as the JSON snapshot shows it.

@@ -42,6 +42,9 @@ pub enum Command {
     Pause,
     /// Replays: deliver the next message (pauses first).
     Step,
+    /// Toggle follow: a selection the user moved stays on its row as rows move (else on its
+    /// line of the screen).
+    Follow,
 }
 
 #[derive(Clone, Debug)]
@@ -169,6 +172,7 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("ctrl-z", Command::Suspend),
     ("p", Command::Pause),
     ("n", Command::Step),
+    ("F", Command::Follow),
 ];
 
 /// A command's name in the config file's `[keys]` section: `page-up` for `PageUp`.
@@ -286,18 +290,29 @@ impl KeyMap {
     }
 
     pub fn command(&self, key: &KeyEvent) -> Option<Command> {
-        let mut mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
         if let KeyCode::Char(c) = key.code
             && mods.contains(KeyModifiers::CONTROL)
         {
-            mods = KeyModifiers::CONTROL | (mods & KeyModifiers::ALT);
-            return self
-                .map
-                .get(&(KeyCode::Char(c.to_ascii_lowercase()), mods))
-                .copied();
+            let lower = KeyCode::Char(c.to_ascii_lowercase());
+            if let Some(cmd) = self.map.get(&(lower, mods)) {
+                return Some(*cmd);
+            }
+            if !mods.contains(KeyModifiers::ALT) {
+                return None;
+            }
+            return self.map.get(&(lower, KeyModifiers::CONTROL)).copied();
         }
         // Shift is part of the character for printable keys (`G`, `?`), not a modifier.
-        self.map.get(&(key.code, mods)).copied()
+        if let Some(cmd) = self.map.get(&(key.code, mods)) {
+            return Some(*cmd);
+        }
+        // Esc then a key typed quickly arrive in one read (`\x1bq`), which the terminal layer
+        // reports as Alt+key: a key not bound with Alt means the key itself.
+        if mods.contains(KeyModifiers::ALT) {
+            return self.command(&KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT));
+        }
+        None
     }
 
     /// The first key bound to a command, for the hint bar and help.
@@ -371,5 +386,15 @@ mod tests {
         assert_eq!(k.key_for(Command::SortNext), "s");
         assert_eq!(k.key_for(Command::Enter), "Enter");
         assert_eq!(k.key_for(Command::SortReverse), "r");
+    }
+
+    #[test]
+    fn alt_key_is_the_key_unless_bound_with_alt() {
+        let mut k = KeyMap::default();
+        let alt = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
+        assert_eq!(k.command(&alt('q')), Some(Command::Quit));
+        assert_eq!(k.command(&alt('j')), Some(Command::Down));
+        k.rebind(Command::Units, &["alt-q".into()]).expect("bind");
+        assert_eq!(k.command(&alt('q')), Some(Command::Units));
     }
 }

@@ -53,6 +53,9 @@ pub struct Level {
     /// the row it moved to. Further moves select by index until the next frame.
     pub keys: Vec<RowKey>,
     pub keys_from: usize,
+    /// The user moved the selection. Until then it stays on the first row and the window at
+    /// the top, so rows that sort above it (a new heavy hitter) come into view, as in top.
+    pub moved: bool,
 }
 
 impl Level {
@@ -73,6 +76,7 @@ impl Level {
             page: 10,
             keys: Vec::new(),
             keys_from: 0,
+            moved: false,
         }
     }
 }
@@ -123,6 +127,11 @@ pub struct App {
     pub replay: bool,
     /// The replay is paused.
     pub paused: bool,
+    /// A selection the user moved follows its row when rows move (htop's follow); off, it
+    /// stays on its line of the screen.
+    pub follow: bool,
+    /// First line of the help shown (it scrolls on small terminals).
+    pub help_scroll: Scroll,
 }
 
 impl App {
@@ -148,6 +157,8 @@ impl App {
             detail_scroll: Scroll::default(),
             replay: false,
             paused: false,
+            follow: true,
+            help_scroll: Scroll::default(),
         }
     }
 
@@ -219,10 +230,14 @@ impl App {
         page: usize,
         selected_at: Option<usize>,
     ) -> std::ops::Range<usize> {
+        let follow = self.follow;
         let level = self.level_mut();
         level.len = len;
         level.page = page.max(1);
-        if let Some(i) = selected_at {
+        if !level.moved {
+            level.selected = 0;
+            level.offset = 0;
+        } else if let Some(i) = selected_at.filter(|_| follow) {
             level.selected = i;
         }
         level.selected = level.selected.min(len.saturating_sub(1));
@@ -249,6 +264,7 @@ impl App {
         let max = level.len.saturating_sub(1) as isize;
         level.selected = to.clamp(0, max.max(0)) as usize;
         level.selected_key = level.key_at(level.selected);
+        level.moved = true;
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Action {
@@ -300,12 +316,24 @@ impl App {
                 return Action::None;
             }
             Mode::Help => {
-                // Any key closes help; quitting still works from it.
-                self.mode = Mode::Normal;
-                return match self.keys.command(&key) {
-                    Some(Command::Quit) => Action::Quit,
-                    _ => Action::None,
-                };
+                // The moving keys scroll the help; any other key closes it; quitting still
+                // works from it.
+                let cmd = self.keys.command(&key);
+                let page = self.help_scroll.page() as isize;
+                match cmd {
+                    Some(Command::Up) => self.help_scroll.by(-1),
+                    Some(Command::Down) => self.help_scroll.by(1),
+                    Some(Command::PageUp | Command::HalfPageUp) => self.help_scroll.by(-page),
+                    Some(Command::PageDown | Command::HalfPageDown) => self.help_scroll.by(page),
+                    Some(Command::Top) => self.help_scroll.by(isize::MIN / 2),
+                    Some(Command::Bottom) => self.help_scroll.by(isize::MAX / 2),
+                    Some(Command::Quit) => return Action::Quit,
+                    _ => {
+                        self.mode = Mode::Normal;
+                        self.help_scroll.reset();
+                    }
+                }
+                return Action::None;
             }
             Mode::Normal => {}
         }
@@ -388,7 +416,11 @@ impl App {
             Command::PageDown => self.move_selection(selected + page),
             Command::HalfPageUp => self.move_selection(selected - page / 2),
             Command::HalfPageDown => self.move_selection(selected + page / 2),
-            Command::Top => self.move_selection(0),
+            Command::Top => {
+                // Back at the top: pinned there again until the next move.
+                self.move_selection(0);
+                self.level_mut().moved = false;
+            }
             Command::Bottom => self.move_selection(isize::MAX / 2),
             Command::Enter => self.drill_down(),
             Command::Back => {
@@ -446,6 +478,7 @@ impl App {
                 return Action::Step;
             }
             Command::Pause | Command::Step => {}
+            Command::Follow => self.follow = !self.follow,
         }
         Action::None
     }

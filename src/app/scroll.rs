@@ -22,6 +22,17 @@ impl Scroll {
         self.offset = (self.offset + 1).min(self.last_offset());
     }
 
+    /// Lines on screen at the last draw (at least 1).
+    pub fn page(self) -> usize {
+        self.page.max(1)
+    }
+
+    /// Move by `lines` (negative: up), within the list.
+    pub fn by(&mut self, lines: isize) {
+        let to = (self.offset as isize).saturating_add(lines);
+        self.offset = (to.max(0) as usize).min(self.last_offset());
+    }
+
     /// Back to the top, forgetting the last draw (another list is coming).
     pub fn reset(&mut self) {
         *self = Scroll::default();

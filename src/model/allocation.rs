@@ -328,6 +328,13 @@ impl Allocation {
         )
     }
 
+    /// How long it has lived: to `now`, or, once ended, its lifetime (start to end), which
+    /// stops counting. `None` for a seeded row (its start is unknown).
+    pub fn age(&self, now: Time) -> Option<f64> {
+        let end = self.ended_at.map_or(now, |e| e.min(now));
+        self.first_seen.map(|t| (end - t).max(0.0))
+    }
+
     /// End it now (`at`) for `reason`; false if it had already ended.
     pub(super) fn end(&mut self, at: Time, reason: EndReason) -> bool {
         if self.phase == Phase::Deleted {

@@ -46,6 +46,10 @@ pub struct Aggregate {
     pub peer_rate: Rate,
     /// Newest traffic report of any allocation in the group (model time).
     pub last_report: Option<Time>,
+    /// Open allocations whose rate of that leg is known: with none, the group's rate is not
+    /// zero but unknown (no report is not zero traffic), see [`Aggregate::rate`].
+    pub client_known: u32,
+    pub peer_known: u32,
 }
 
 impl Aggregate {
@@ -60,10 +64,14 @@ impl Aggregate {
         self.client.add(h.leg_sum(Leg::Client));
         self.peer.add(h.leg_sum(Leg::Peer));
         if state.is_open() {
-            self.client_rate
-                .add(h.rate(Leg::Client, now).unwrap_or_default());
-            self.peer_rate
-                .add(h.rate(Leg::Peer, now).unwrap_or_default());
+            if let Some(r) = h.rate(Leg::Client, now) {
+                self.client_rate.add(r);
+                self.client_known += 1;
+            }
+            if let Some(r) = h.rate(Leg::Peer, now) {
+                self.peer_rate.add(r);
+                self.peer_known += 1;
+            }
         }
         if let Some(t) = h.last_report() {
             self.last_report = Some(self.last_report.map_or(t, |l| l.max(t)));
@@ -79,10 +87,21 @@ impl Aggregate {
         self.peer.add(&other.peer);
         self.client_rate.add(other.client_rate);
         self.peer_rate.add(other.peer_rate);
+        self.client_known += other.client_known;
+        self.peer_known += other.peer_known;
         self.last_report = match (self.last_report, other.last_report) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+    }
+
+    /// The group's current rate of one leg: `None` when no allocation in it has one (none
+    /// reported yet, or none open), shown as `-` like an allocation's, never as zero.
+    pub fn rate(&self, leg: Leg) -> Option<Rate> {
+        match leg {
+            Leg::Client => (self.client_known > 0).then_some(self.client_rate),
+            Leg::Peer => (self.peer_known > 0).then_some(self.peer_rate),
+        }
     }
 
     pub fn allocations(&self) -> u32 {

@@ -90,25 +90,28 @@ pub(crate) const fn c(
 }
 
 const ALLOCATION_COLUMNS: &[ColumnSpec] = &[
+    // At 120 columns: the client's address, age and volume (what an operator asks first) stay;
+    // the per-direction rates, the sparklines and LAST go first. At 80 the names, id, type,
+    // lifetime, state and rate; at 60 the user, id, lifetime, state and rate.
     c(Col::User, "USER", 16, 0, false),
     c(Col::Realm, "REALM", 12, 5, false),
-    c(Col::Id, "ID", 8, 2, false),
+    c(Col::Id, "ID", 8, 3, false),
     c(Col::Endpoint, "SERVER", 14, 3, false),
     c(Col::Type, "TYPE", 7, 4, false),
-    c(Col::Remote, "REMOTE", 21, 7, false),
-    c(Col::Age, "AGE", 6, 7, true),
-    c(Col::Left, "LEFT", 7, 1, true),
+    c(Col::Remote, "REMOTE", 21, 5, false),
+    c(Col::Age, "AGE", 6, 5, true),
+    c(Col::Left, "LEFT", 7, 2, true),
     // Wide enough for "◌ unconfirmed".
     c(Col::State, "STATE", 13, 0, false),
     c(Col::Rate, "RATE", 9, 1, true),
-    c(Col::ClientRx, "CLI RX", 9, 4, true),
-    c(Col::ClientTx, "CLI TX", 9, 4, true),
-    c(Col::PeerRx, "PEER RX", 9, 6, true),
-    c(Col::PeerTx, "PEER TX", 9, 6, true),
+    c(Col::ClientRx, "CLI RX", 9, 8, true),
+    c(Col::ClientTx, "CLI TX", 9, 8, true),
+    c(Col::PeerRx, "PEER RX", 9, 8, true),
+    c(Col::PeerTx, "PEER TX", 9, 8, true),
     c(Col::Bytes, "BYTES", 8, 5, true),
-    c(Col::ClientHistory, "CLIENT", 12, 2, false),
-    c(Col::PeerHistory, "PEER", 12, 5, false),
-    c(Col::LastReport, "LAST", 6, 3, true),
+    c(Col::ClientHistory, "CLIENT", 12, 6, false),
+    c(Col::PeerHistory, "PEER", 12, 7, false),
+    c(Col::LastReport, "LAST", 6, 7, true),
 ];
 
 const USER_COLUMNS: &[ColumnSpec] = &[
@@ -282,7 +285,7 @@ pub fn allocation_number<'a>(
                 .saturating_add(h.leg_sum(Leg::Peer).bytes()) as f64,
         ),
         Col::LastReport => h.last_report().map(|t| (now - t).max(0.0)),
-        Col::Age => cold()?.first_seen.map(|t| now - t),
+        Col::Age => cold()?.age(now),
         Col::Left => h.lifetime_left(now),
         Col::Id => Some(cold()?.id.0 as f64),
         _ => None,
@@ -298,15 +301,15 @@ pub fn aggregate_number(
     col: Col,
     now: Time,
 ) -> Option<f64> {
-    let (c, p) = (agg.client_rate, agg.peer_rate);
+    let (c, p) = (agg.rate(Leg::Client), agg.rate(Leg::Peer));
     Some(match col {
-        Col::ClientRx => c.rx,
-        Col::ClientTx => c.tx,
-        Col::PeerRx => p.rx,
-        Col::PeerTx => p.tx,
-        Col::ClientHistory => c.rx + c.tx,
-        Col::PeerHistory => p.rx + p.tx,
-        Col::Rate => (c.rx + c.tx) + (p.rx + p.tx),
+        Col::ClientRx => c?.rx,
+        Col::ClientTx => c?.tx,
+        Col::PeerRx => p?.rx,
+        Col::PeerTx => p?.tx,
+        Col::ClientHistory => c?.total(),
+        Col::PeerHistory => p?.total(),
+        Col::Rate => sum_rates(c.map(|r| r.total()), p.map(|r| r.total()))?,
         Col::Bytes => agg.client.bytes().saturating_add(agg.peer.bytes()) as f64,
         Col::LastReport => (now - agg.last_report?).max(0.0),
         Col::Live => f64::from(agg.live),
@@ -389,11 +392,11 @@ impl<'a> Row<'a> {
             Row::User(_) | Row::Realm(_) | Row::Server(_) => {
                 let agg = self.agg()?;
                 let leg = if matches!(col, Col::ClientRx | Col::ClientTx) {
-                    agg.client_rate
+                    agg.rate(Leg::Client)
                 } else {
-                    agg.peer_rate
+                    agg.rate(Leg::Peer)
                 };
-                Some(pick(leg))
+                leg.map(pick)
             }
         }
     }
@@ -477,10 +480,11 @@ impl<'a> Row<'a> {
                 .map_or_else(|| "-".into(), format::duration),
             Col::Age => match self {
                 // A seeded row started before we looked: its age is unknown, not zero.
+                // An ended one shows its lifetime, which no longer grows.
                 Row::Allocation(a) => a
                     .alloc
-                    .first_seen
-                    .map_or_else(|| "?".into(), |t| format::duration(now - t)),
+                    .age(now)
+                    .map_or_else(|| "?".into(), format::duration),
                 _ => String::new(),
             },
             Col::Left => match self {

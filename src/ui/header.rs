@@ -2,10 +2,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
+use super::fit_line::{self, Item};
 use super::theme::Badge;
 use crate::app::App;
 use crate::coturn::Leg;
@@ -37,31 +38,47 @@ pub struct HeaderInfo {
     pub endpoint_events_per_sec: Vec<f64>,
 }
 
-/// How one endpoint's connection is doing.
+/// How one endpoint's connection is doing, and why (the reason, a separate span: on a narrow
+/// terminal it goes first and the state stays whole; the body says what is wrong anyway).
+#[cfg(test)]
 fn connection_span<'a>(state: &ConnectionState, now: Time, theme: &Theme) -> Span<'a> {
+    connection_spans(state, now, theme).0
+}
+
+fn connection_spans<'a>(
+    state: &ConnectionState,
+    now: Time,
+    theme: &Theme,
+) -> (Span<'a>, Option<Span<'a>>) {
     match state {
-        ConnectionState::Connected => Span::styled("● connected", theme.good),
-        ConnectionState::Connecting => Span::styled("◌ connecting", theme.warn),
+        ConnectionState::Connected => (Span::styled("● connected", theme.good), None),
+        ConnectionState::Connecting => (Span::styled("◌ connecting", theme.warn), None),
         ConnectionState::Reconnecting {
             retry_at, reason, ..
-        } => Span::styled(
-            format!(
-                "◌ reconnecting in {} ({reason})",
-                format::duration((retry_at - now).max(0.0))
+        } => (
+            Span::styled(
+                format!(
+                    "◌ reconnecting in {}",
+                    format::duration((retry_at - now).max(0.0))
+                ),
+                theme.warn,
             ),
-            theme.warn,
+            Some(Span::styled(format!(" ({reason})"), theme.warn)),
         ),
         ConnectionState::AuthFailed {
             reason, retry_at, ..
-        } => Span::styled(
-            format!(
-                "✗ {reason} (retry in {})",
-                format::duration((retry_at - now).max(0.0))
+        } => (
+            Span::styled(
+                format!(
+                    "✗ {reason} (retry in {})",
+                    format::duration((retry_at - now).max(0.0))
+                ),
+                theme.bad,
             ),
-            theme.bad,
+            None,
         ),
-        ConnectionState::Offline => Span::styled("○ offline", theme.dim),
-        ConnectionState::Finished => Span::styled("■ end of capture", theme.dim),
+        ConnectionState::Offline => (Span::styled("○ offline", theme.dim), None),
+        ConnectionState::Finished => (Span::styled("■ end of capture", theme.dim), None),
     }
 }
 
@@ -75,44 +92,74 @@ pub(super) fn draw(
     theme: &Theme,
 ) {
     let lines = vec![
-        status_line(ctx.model, ctx.now, info, app.frozen, theme),
-        totals_line(ctx.model, totals, app.units, app.history_window(), theme),
+        fit_line::fit(
+            status_items(ctx.model, ctx.now, info, app.frozen, theme),
+            area.width,
+        ),
+        fit_line::fit(
+            totals_items(ctx.model, totals, app.units, app.history_window(), theme),
+            area.width,
+        ),
     ];
     f.render_widget(Paragraph::new(lines), area);
 }
 
 /// The first line: where the data comes from, how each endpoint is doing, the event rate and
 /// what went wrong.
-fn status_line<'a>(
+fn status_items<'a>(
     model: &Model,
     now: Time,
     info: &HeaderInfo,
     frozen: bool,
     theme: &Theme,
-) -> Line<'a> {
+) -> Vec<Item<'a>> {
     let mut spans = vec![Span::styled(" turntop ", theme.title)];
     source_spans(&mut spans, &info.source, now, theme);
+    let mut items = vec![Item::new(0, spans)];
+    if frozen {
+        items.push(Item::new(
+            0,
+            vec![Span::styled(" FROZEN ", theme.badge(Badge::Frozen))],
+        ));
+    }
     if info.source == SourceInfo::Live {
-        // With several endpoints each gets its own figures (the totals follow).
+        // With several endpoints each gets its own figures (the totals follow). The state of
+        // each stays whole; the reason and the figures go first when the line is short.
         let several = model.endpoints().len() > 1;
         for (i, ep) in model.endpoints().iter().enumerate() {
-            if i > 0 {
-                spans.push(Span::raw("  "));
+            let gap = if i > 0 { "  " } else { "" };
+            let (state, reason) = connection_spans(&ep.connection, now, theme);
+            items.push(Item::new(
+                0,
+                vec![Span::raw(format!("{gap}{} ", ep.label)), state],
+            ));
+            if let Some(reason) = reason {
+                items.push(Item::new(6, vec![reason]));
             }
             let rate = info.endpoint_events_per_sec.get(i).copied();
-            endpoint_spans(&mut spans, ep, several.then_some(rate), now, theme);
+            let mut figures = Vec::new();
+            endpoint_figures(&mut figures, ep, several.then_some(rate), now, theme);
+            items.push(Item::new(5, figures));
         }
     }
     // Early in the line, so that it shows on a narrow terminal too.
     if model.counters.id_collisions > 0 {
+        // The finding, then the remedy: on a narrow terminal the remedy goes first.
         let warning = collision_warning(model.counters.id_collisions);
-        spans.push(Span::styled(format!("  {warning}"), theme.bad));
+        let (finding, remedy) = warning.split_once(": ").unwrap_or((&warning, ""));
+        items.push(Item::new(
+            1,
+            vec![Span::styled(format!("  {finding}"), theme.bad)],
+        ));
+        if !remedy.is_empty() {
+            items.push(Item::new(
+                6,
+                vec![Span::styled(format!(": {remedy}"), theme.bad)],
+            ));
+        }
     }
-    activity_spans(&mut spans, model, info.events_per_sec, now, theme);
-    if frozen {
-        spans.push(Span::styled(" FROZEN ", theme.badge(Badge::Frozen)));
-    }
-    Line::from(spans)
+    activity_items(&mut items, model, info.events_per_sec, now, theme);
+    items
 }
 
 /// A demo or replay says so (a replay with its file, clock, speed and whether it is paused).
@@ -141,6 +188,7 @@ fn source_spans(spans: &mut Vec<Span<'_>>, source: &SourceInfo, now: Time, theme
 
 /// One endpoint: its label and connection; `own_figures` (with several endpoints) adds its
 /// event rate (`Some(None)`: not known), last event, gaps and malformed messages.
+#[cfg(test)]
 fn endpoint_spans(
     spans: &mut Vec<Span<'_>>,
     ep: &Endpoint,
@@ -150,6 +198,17 @@ fn endpoint_spans(
 ) {
     spans.push(Span::raw(format!("{} ", ep.label)));
     spans.push(connection_span(&ep.connection, now, theme));
+    endpoint_figures(spans, ep, own_figures, now, theme);
+}
+
+/// After an endpoint's state: its reconnects, and with `own_figures` its own figures.
+fn endpoint_figures(
+    spans: &mut Vec<Span<'_>>,
+    ep: &Endpoint,
+    own_figures: Option<Option<f64>>,
+    now: Time,
+    theme: &Theme,
+) {
     if ep.reconnects > 0 {
         spans.push(Span::styled(format!(" ↻{}", ep.reconnects), theme.dim));
     }
@@ -177,34 +236,49 @@ fn endpoint_spans(
 }
 
 /// All endpoints together: events per second, the last event, and the problem counters.
-fn activity_spans(
-    spans: &mut Vec<Span<'_>>,
+fn activity_items(
+    items: &mut Vec<Item<'_>>,
     model: &Model,
     events_per_sec: f64,
     now: Time,
     theme: &Theme,
 ) {
-    spans.push(Span::raw(format!("  {events_per_sec:.1} ev/s")));
+    items.push(Item::new(
+        3,
+        vec![Span::raw(format!("  {events_per_sec:.1} ev/s"))],
+    ));
     if let Some(last) = model.last_event() {
-        spans.push(Span::raw(format!(
-            "  last {} ago",
-            format::duration((now - last).max(0.0))
-        )));
+        items.push(Item::new(
+            4,
+            vec![Span::raw(format!(
+                "  last {} ago",
+                format::duration((now - last).max(0.0))
+            ))],
+        ));
     }
     let c = &model.counters;
     if c.malformed + c.unknown > 0 {
-        spans.push(Span::styled(
-            format!("  malformed {} unknown {}", c.malformed, c.unknown),
-            theme.bad,
+        items.push(Item::new(
+            2,
+            vec![Span::styled(
+                format!("  malformed {} unknown {}", c.malformed, c.unknown),
+                theme.bad,
+            )],
         ));
     }
     if c.gaps > 0 {
-        spans.push(Span::styled(format!("  gaps {}", c.gaps), theme.warn));
+        items.push(Item::new(
+            2,
+            vec![Span::styled(format!("  gaps {}", c.gaps), theme.warn)],
+        ));
     }
     if c.ids_reused > 0 {
-        spans.push(Span::styled(
-            format!("  restarts: {} ids reused", c.ids_reused),
-            theme.dim,
+        items.push(Item::new(
+            7,
+            vec![Span::styled(
+                format!("  restarts: {} ids reused", c.ids_reused),
+                theme.dim,
+            )],
         ));
     }
 }
@@ -221,53 +295,69 @@ pub(super) fn collision_warning(ids: u64) -> String {
 }
 
 /// The second line: counts, total rates per leg, the history window, pre-auth sessions.
-fn totals_line<'a>(
+fn totals_items<'a>(
     model: &Model,
     totals: &Totals,
     units: RateUnits,
     window: f64,
     theme: &Theme,
-) -> Line<'a> {
+) -> Vec<Item<'a>> {
     let agg = &totals.agg;
     let pre_auth = model.counters.sessions_without_allocation;
-    let leg_rates = |rate: &Rate| {
-        format!(
+    // No report yet is not zero traffic: `-` like an allocation's rate.
+    let leg_rates = |rate: Option<Rate>| match rate {
+        Some(rate) => format!(
             "↓{} ↑{}",
             format::rate(rate.rx, units),
             format::rate(rate.tx, units)
-        )
-    };
-    Line::from(vec![
-        Span::raw(" live "),
-        Span::styled(agg.live.to_string(), theme.accent),
-        Span::raw(if agg.unconfirmed > 0 {
-            format!(" (+{} unconfirmed)", agg.unconfirmed)
-        } else {
-            String::new()
-        }),
-        Span::raw(if agg.expired > 0 {
-            format!(" (+{} expired)", agg.expired)
-        } else {
-            String::new()
-        }),
-        Span::raw("  users "),
-        Span::styled(totals.users.to_string(), theme.accent),
-        Span::raw("  realms "),
-        Span::styled(totals.realms.to_string(), theme.accent),
-        Span::raw("  client "),
-        Span::styled(leg_rates(&agg.client_rate), theme.leg(Leg::Client)),
-        Span::raw("  peer "),
-        Span::styled(leg_rates(&agg.peer_rate), theme.leg(Leg::Peer)),
-        Span::raw(format!("  window {}", format::duration(window))),
-        Span::styled(
-            if pre_auth > 0 {
-                format!("  pre-auth sessions {pre_auth}")
-            } else {
-                String::new()
-            },
-            theme.dim,
         ),
-    ])
+        None => "↓- ↑-".to_owned(),
+    };
+    let mut items = vec![Item::new(
+        0,
+        vec![
+            Span::raw(" live "),
+            Span::styled(agg.live.to_string(), theme.accent),
+        ],
+    )];
+    if agg.unconfirmed > 0 {
+        let text = format!(" (+{} unconfirmed)", agg.unconfirmed);
+        items.push(Item::new(1, vec![Span::raw(text)]));
+    }
+    if agg.expired > 0 {
+        let text = format!(" (+{} expired)", agg.expired);
+        items.push(Item::new(1, vec![Span::raw(text)]));
+    }
+    let count = |label: &str, n: u32| {
+        vec![
+            Span::raw(format!("  {label} ")),
+            Span::styled(n.to_string(), theme.accent),
+        ]
+    };
+    items.push(Item::new(3, count("users", totals.users)));
+    items.push(Item::new(4, count("realms", totals.realms)));
+    let leg = |label: &str, leg: Leg| {
+        vec![
+            Span::raw(format!("  {label} ")),
+            Span::styled(leg_rates(agg.rate(leg)), theme.leg(leg)),
+        ]
+    };
+    items.push(Item::new(1, leg("client", Leg::Client)));
+    items.push(Item::new(2, leg("peer", Leg::Peer)));
+    items.push(Item::new(
+        5,
+        vec![Span::raw(format!("  window {}", format::duration(window)))],
+    ));
+    if pre_auth > 0 {
+        items.push(Item::new(
+            6,
+            vec![Span::styled(
+                format!("  pre-auth sessions {pre_auth}"),
+                theme.dim,
+            )],
+        ));
+    }
+    items
 }
 
 #[cfg(test)]

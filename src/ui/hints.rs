@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::Theme;
 use super::popup::sort_menu;
+use super::{Theme, fit_line};
 use crate::app::{App, Command, Mode, Screen, ZOOM_LEVELS};
 use crate::format;
 use crate::table::TableKind;
@@ -50,6 +50,11 @@ pub fn commands(app: &App) -> Vec<Hint> {
     };
     let drilled = app.stack.len() > 1;
     let freeze = if app.frozen { "unfreeze" } else { "freeze" };
+    let follow = if app.follow {
+        "follow on"
+    } else {
+        "follow off"
+    };
     let zoom_range = format!(
         "{} … {}",
         format::duration(ZOOM_LEVELS[0]),
@@ -61,9 +66,7 @@ pub fn commands(app: &App) -> Vec<Hint> {
             Command::Up,
             None,
             Some(format!(
-                "move up / down (also {} {}, {} {}, {} {}, {} {})",
-                key(Command::Down),
-                key(Command::Up),
+                "move down / up (also {} {}, {} {}, {} {})",
                 key(Command::PageUp),
                 key(Command::PageDown),
                 key(Command::HalfPageUp),
@@ -139,6 +142,11 @@ pub fn commands(app: &App) -> Vec<Hint> {
             None,
             text("suspend to the shell (fg resumes)"),
         ),
+        hint(
+            Command::Follow,
+            place(Some(10), None, follow),
+            text("follow: a moved selection stays on its row (off: on its line)"),
+        ),
         hint(Command::Quit, place(Some(1), Some(6), "quit"), text("quit")),
         hint(Command::Help, place(Some(2), Some(5), "help"), None),
     ];
@@ -180,16 +188,26 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let spans = match &app.mode {
         Mode::Filter { .. } => vec![Span::raw(FILTER_HINT)],
         Mode::SortMenu(_) => vec![Span::raw(sort_menu::hint(&app.keys))],
-        Mode::Help => vec![Span::raw(" any key closes help")],
-        Mode::Normal => bar_items(app)
-            .into_iter()
-            .flat_map(|(key, text)| {
-                [
-                    Span::styled(format!(" {key}"), theme.key),
-                    Span::raw(format!(" {text} ")),
-                ]
-            })
-            .collect(),
+        Mode::Help => vec![Span::raw(
+            " j k PgDn PgUp scroll the help · any other key closes it",
+        )],
+        Mode::Normal => {
+            // Whole items, by their place in the bar: never `f fre`.
+            let items = bar_items(app)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (key, text))| {
+                    let spans = vec![
+                        Span::styled(format!(" {key}"), theme.key),
+                        Span::raw(format!(" {text} ")),
+                    ];
+                    fit_line::Item::new(if i < 2 { 0 } else { i as u8 }, spans)
+                })
+                .collect();
+            let line = fit_line::fit(items, area.width);
+            f.render_widget(Paragraph::new(line).style(theme.base), area);
+            return;
+        }
     };
     f.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);
 }
@@ -214,11 +232,11 @@ mod tests {
         let mut app = App::new(TableKind::Realms);
         assert_eq!(
             bar(&app),
-            "q quit · ? help · / filter · s sort · r reverse · Enter users · Tab view · f freeze · + zoom"
+            "q quit · ? help · / filter · s sort · r reverse · Enter users · Tab view · f freeze · + zoom · F follow on"
         );
         app.frozen = true;
         app.replay = true;
-        assert!(bar(&app).ends_with("f unfreeze · + zoom · p pause · n step"));
+        assert!(bar(&app).ends_with("f unfreeze · + zoom · F follow on · p pause · n step"));
     }
 
     #[test]

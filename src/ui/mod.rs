@@ -4,8 +4,9 @@
 //! with this frame's rows, and its pass over the allocations yields the header's totals.
 
 mod detail;
+mod fit_line;
 mod header;
-mod hints;
+pub mod hints;
 mod popup;
 mod sparkline;
 mod table;

@@ -92,12 +92,21 @@ fn is_auth_error(e: &RedisError) -> bool {
     text.contains("WRONGPASS") || text.contains("NOAUTH") || text.contains("NOPERM")
 }
 
+/// A refused login: `NOAUTH` (a password is required and none was given) says so; a wrong
+/// password or user is "authentication failed".
+pub(super) fn auth_failure(label: &str, noauth: bool) -> Ended {
+    let reason = if noauth {
+        format!("password required by {label} (NOAUTH): none was given")
+    } else {
+        format!("authentication failed for {label}")
+    };
+    Ended::Failed { auth: true, reason }
+}
+
 pub(super) fn failed(label: &str, e: &RedisError) -> Ended {
     if is_auth_error(e) {
-        Ended::Failed {
-            auth: true,
-            reason: format!("authentication failed for {label}"),
-        }
+        let noauth = e.code() == Some("NOAUTH") || e.to_string().contains("NOAUTH");
+        auth_failure(label, noauth)
     } else {
         Ended::Failed {
             auth: false,

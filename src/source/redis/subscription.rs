@@ -133,10 +133,7 @@ impl RawSubscription {
             auth: false,
             reason: format!("cannot connect to {label}: {e}"),
         };
-        let auth_failed = || Ended::Failed {
-            auth: true,
-            reason: format!("authentication failed for {label}"),
-        };
+        let auth_failed = || super::session::auth_failure(label, false);
         let stream = tokio::net::TcpStream::connect((endpoint.host.as_str(), endpoint.port))
             .await
             .map_err(|e| cannot(e.to_string()))?;
@@ -179,7 +176,10 @@ impl RawSubscription {
             match sub.reply().await.map_err(cannot)? {
                 Handshake::Ok(kind) if kind.eq_ignore_ascii_case(b"psubscribe") => confirmed += 1,
                 Handshake::Ok(_) => {}
-                Handshake::Error(text) if is_auth_reply(&text) => return Err(auth_failed()),
+                Handshake::Error(text) if is_auth_reply(&text) => {
+                    let noauth = text.starts_with("NOAUTH");
+                    return Err(super::session::auth_failure(label, noauth));
+                }
                 Handshake::Error(text) => return Err(cannot(text)),
             }
         }

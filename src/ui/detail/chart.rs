@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::symbols;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType};
 
 use crate::coturn::Leg;
@@ -55,6 +55,16 @@ pub(super) fn segments(
     (segments, max)
 }
 
+/// The time the chart spans: the history window up to now, or, for an ended allocation whose
+/// start is known, its life (start to end), so a short one is not squeezed into a few pixels
+/// at the edge of a long window. Returns (the chart's right end, its span, that end's label).
+pub(super) fn span(a: &Allocation, now: Time, window: f64) -> (Time, f64, &'static str) {
+    match (a.ended_at, a.first_seen) {
+        (Some(end), Some(start)) if end <= now => (end, (end - start).clamp(2.0, window), "end"),
+        _ => (now, window, "now"),
+    }
+}
+
 pub(super) fn draw(
     f: &mut Frame,
     area: Rect,
@@ -63,21 +73,30 @@ pub(super) fn draw(
     window: f64,
     theme: &Theme,
 ) {
+    let (end, window, end_label) = span(a, ctx.now, window);
     // Two braille dots per cell, beside the y axis labels.
     let n = usize::from(area.width.saturating_sub(10).max(10)) * 2;
-    let (segments, max) = segments(ctx.model, a, ctx.now, window, n);
+    let (segments, max) = segments(ctx.model, a, end, window, n);
     let top = if max > 0.0 { max * 1.1 } else { 1.0 };
+    let what = if end_label == "end" {
+        format!(" rates over its life of {} ", format::duration(window))
+    } else {
+        format!(" rates over the last {} ", format::duration(window))
+    };
+    // The legend is part of the line above the chart, never drawn over the data.
+    let title = Line::from(vec![
+        Span::styled(what, theme.title),
+        Span::styled("(bytes/s, both directions)  ", theme.dim),
+        Span::styled("⣀⣀ client", theme.leg(Leg::Client)),
+        Span::raw("  "),
+        Span::styled("⣀⣀ peer ", theme.leg(Leg::Peer)),
+    ]);
     let chart = Chart::new(datasets(&segments, theme))
+        .legend_position(None)
         .block(
             Block::default()
                 .borders(Borders::TOP)
-                .title(Span::styled(
-                    format!(
-                        " rates over the last {} (bytes/s, both directions) ",
-                        format::duration(window)
-                    ),
-                    theme.title,
-                ))
+                .title(title)
                 .border_style(theme.dim),
         )
         .x_axis(
@@ -85,7 +104,7 @@ pub(super) fn draw(
                 .bounds([-window, 0.0])
                 .labels(vec![
                     Span::raw(format!("-{}", format::duration(window))),
-                    Span::raw("now"),
+                    Span::raw(end_label),
                 ])
                 .style(theme.dim),
         )
@@ -154,6 +173,22 @@ mod tests {
             );
         }
         assert_eq!(segments[0].leg, Leg::Client, "client first");
+    }
+
+    #[test]
+    fn an_ended_allocation_is_charted_over_its_life() {
+        let (model, now) = model_with_traffic(true);
+        let a = model.allocations().next().expect("allocation");
+        // New at 100 s, deleted at 110 s, the clock at 112 s.
+        assert_eq!(span(a, now, 600.0), (110.0, 10.0, "end"));
+        assert_eq!(
+            span(a, 1000.0, 600.0).1,
+            10.0,
+            "it does not grow after the end"
+        );
+        let (live, now) = model_with_traffic(false);
+        let a = live.allocations().next().expect("allocation");
+        assert_eq!(span(a, now, 600.0), (now, 600.0, "now"));
     }
 
     #[test]

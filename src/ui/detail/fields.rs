@@ -137,9 +137,14 @@ fn time_lines(
     };
     let mut lines = vec![field("started", started, theme)];
     if let Some(t) = a.ended_at {
+        // Its lifetime, which stops growing at the end (AGE shows the same).
+        let lived = a
+            .age(now)
+            .map(|d| format!(", lived {}", format::duration(d)))
+            .unwrap_or_default();
         lines.push(field(
             "ended",
-            format!("{} ({} ago)", utc(t), format::duration(now - t)),
+            format!("{} ({} ago{lived})", utc(t), format::duration(now - t)),
             theme,
         ));
     }
@@ -236,7 +241,7 @@ mod tests {
             [
                 "       state ○ deleted",
                 "     started 1970-01-01 00:01:40 UTC (12s ago)",
-                "       ended 1970-01-01 00:01:50 UTC (2s ago)",
+                "       ended 1970-01-01 00:01:50 UTC (2s ago, lived 10s)",
                 " last report 2s ago",
                 "      client rx 3.00KB (3 pkts)  tx 1.00KB (1 pkts)  rate unknown",
                 "       total rx 3.00KB (3 pkts)  tx 1.00KB (1 pkts)  Σdeltas = total ✓",

@@ -1,20 +1,47 @@
 //! The help overlay: every command of the screen with its keys, the filter syntax, what the
-//! columns mean.
+//! columns mean. Lines are wrapped to the box and scroll (j/k, PgUp/PgDn) when the terminal is
+//! too short for all of them.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::frame;
-use crate::app::App;
+use crate::app::{App, Command};
 use crate::ui::Theme;
 use crate::ui::hints::commands;
 
-pub(in crate::ui) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let lines = lines(app, theme);
-    let inside = frame(f, area, 78, lines.len() as u16 + 4, " turntop help ", theme);
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inside);
+/// Width of the key column (right-aligned keys, then a space).
+const KEYS: usize = 11;
+
+pub(in crate::ui) fn draw(f: &mut Frame, area: Rect, app: &mut App, theme: &Theme) {
+    let width = area.width.min(78).saturating_sub(2);
+    let lines = lines(app, theme, usize::from(width));
+    let inside = frame(f, area, 78, lines.len() as u16 + 2, "", theme);
+    let page = usize::from(inside.height);
+    let first = app.help_scroll.fit(lines.len(), page);
+    let more = lines.len() > page;
+    let title = if more {
+        format!(
+            " turntop help {}-{}/{} (j ↓ k ↑ PgDn PgUp) ",
+            first + 1,
+            (first + page).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        " turntop help ".to_owned()
+    };
+    let title_area = Rect {
+        x: inside.x,
+        y: inside.y.saturating_sub(1),
+        width: inside.width,
+        height: 1,
+    };
+    f.render_widget(Paragraph::new(Line::styled(title, theme.title)), title_area);
+    let shown: Vec<Line> = lines.into_iter().skip(first).take(page).collect();
+    f.render_widget(Paragraph::new(shown), inside);
 }
 
 const FILTER_TERMS: [&str; 5] = [
@@ -25,24 +52,78 @@ const FILTER_TERMS: [&str; 5] = [
     "  !term            invert a term",
 ];
 
-const ABOUT_RATES: &str = " Rates come from coturn's traffic reports (one per ~4096 packets): a blank sparkline means no report yet, · means zero. Σ≠ marks an allocation whose total_traffic differs from the deltas seen.";
+const ABOUT_RATES: &str = "Rates come from coturn's traffic reports (one per ~4096 packets): a blank sparkline means no report yet, · means zero. Σ≠ marks an allocation whose total_traffic differs from the deltas seen.";
 
-fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
-    let mut lines: Vec<Line> = commands(app)
-        .into_iter()
-        .filter_map(|h| {
-            let text = h.help_text?;
-            let keys = app.keys.keys_for(h.cmd).join(" ");
-            Some(Line::from(vec![
-                Span::styled(format!(" {keys:>9} "), theme.key),
-                Span::raw(text),
-            ]))
-        })
-        .collect();
+/// The keys a help line names: moving down and up share one line (`j ↓ k ↑`).
+fn keys_of(app: &App, cmd: Command) -> String {
+    match cmd {
+        Command::Up => [app.keys.keys_for(Command::Down), app.keys.keys_for(cmd)]
+            .concat()
+            .join(" "),
+        _ => app.keys.keys_for(cmd).join(" "),
+    }
+}
+
+fn lines(app: &App, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let text_width = width.saturating_sub(KEYS).max(10);
+    let mut lines = Vec::new();
+    for h in commands(app) {
+        let Some(text) = h.help_text else { continue };
+        let keys = keys_of(app, h.cmd);
+        for (i, part) in wrap(&text, text_width).into_iter().enumerate() {
+            let keys = if i == 0 { keys.as_str() } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!(" {keys:>w$} ", w = KEYS - 2), theme.key),
+                Span::raw(part),
+            ]));
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(" Filter terms (all must match):", theme.title));
-    lines.extend(FILTER_TERMS.map(Line::raw));
+    for term in FILTER_TERMS {
+        lines.extend(wrapped(term, width, Style::default()));
+    }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(ABOUT_RATES, theme.dim));
+    lines.extend(wrapped(ABOUT_RATES, width.saturating_sub(1), theme.dim));
     lines
+}
+
+fn wrapped(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
+    wrap(text, width.max(10))
+        .into_iter()
+        .map(|l| Line::styled(format!(" {l}"), style))
+        .collect()
+}
+
+/// Word wrap to `width` columns (a word longer than that is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    if text.chars().count() <= width {
+        return vec![text.to_owned()];
+    }
+    let lead: String = text.chars().take_while(|c| *c == ' ').collect();
+    let mut out = Vec::new();
+    let mut line = lead.clone();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        let sep = usize::from(len > lead.len());
+        if len + sep + word.chars().count() > width && len > lead.len() {
+            out.push(std::mem::replace(&mut line, lead.clone()));
+        } else if sep == 1 {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_words() {
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("  x y", 40), ["  x y"]);
+    }
 }

@@ -3,6 +3,7 @@
 //! columns fit in `fit`; a new kind of table needs neither to change.
 
 mod cells;
+mod empty;
 mod fit;
 
 use std::borrow::Cow;
@@ -50,7 +51,21 @@ pub(super) fn draw(
 
     // Which server an allocation is on matters when there are several (endpoints or listeners).
     let multi = ctx.model.endpoints().len() > 1 || ctx.model.listener_count() > 1;
-    let fitted = fit_columns(app.table_columns(kind), area.width, multi);
+    // The width the text of each cut-in-the-middle column on screen needs.
+    let wants = |col: Col| {
+        visible
+            .iter()
+            .map(|r| unicode_width::UnicodeWidthStr::width(r.cell(col, ctx).as_str()) as u16)
+            .max()
+            .unwrap_or(0)
+    };
+    let fitted = fit_columns(
+        app.table_columns(kind),
+        area.width,
+        multi,
+        Some(sort.col),
+        &wants,
+    );
     let cx = CellCx {
         ctx,
         theme,
@@ -63,7 +78,7 @@ pub(super) fn draw(
         .collect();
     let block = Block::default()
         .borders(Borders::TOP)
-        .title(title_line(app, kind, rows.len(), sort, theme))
+        .title(title_line(app, kind, rows.len(), selected, sort, theme))
         .border_style(theme.dim);
     let widths: Vec<Constraint> = fitted.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     let table = Table::new(body, widths)
@@ -72,13 +87,32 @@ pub(super) fn draw(
         .column_spacing(1);
     f.render_widget(table, area);
     if rows.is_empty() {
-        let message = empty_message(kind, !app.filter.is_empty(), app.filter_note(kind));
-        let line = Rect {
-            y: area.y + 2,
-            height: 1,
-            ..area
+        let filtered = !app.filter.is_empty() || app.filter_note(kind).is_some();
+        let lines: Vec<Line> = if filtered {
+            vec![Line::from(empty_message(kind, true, app.filter_note(kind)))]
+        } else {
+            // No data at all: say why (the connection) and what to check.
+            empty::no_data_lines(ctx.model, kind)
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| match i {
+                    0 => Line::styled(l, theme.warn),
+                    _ => Line::styled(l, theme.dim),
+                })
+                .collect()
         };
-        f.render_widget(Paragraph::new(message).style(theme.dim).centered(), line);
+        let body = Rect {
+            x: area.x + 1,
+            y: area.y + 2,
+            width: area.width.saturating_sub(2),
+            height: area.height.saturating_sub(2),
+        };
+        f.render_widget(
+            Paragraph::new(lines)
+                .centered()
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            body,
+        );
     }
     (hit_map(area, &fitted), rows.totals)
 }
@@ -149,12 +183,19 @@ fn title_line(
     app: &App,
     kind: TableKind,
     count: usize,
+    selected: usize,
     sort: Sort,
     theme: &Theme,
 ) -> Line<'static> {
+    // Where the selection is among the rows: after a re-sort the window may be far down.
+    let position = if count == 0 {
+        "0 ".to_owned()
+    } else {
+        format!("row {}/{count} ", selected.min(count - 1) + 1)
+    };
     let mut title = vec![
         Span::styled(format!(" {} ", kind.title()), theme.title),
-        Span::raw(format!("{count} ")),
+        Span::raw(position),
         Span::styled(
             format!("sort {}{} ", column_title(kind, sort.col), sort_arrow(sort)),
             theme.dim,
