@@ -355,7 +355,8 @@ fn raw_csv_parsed_back_is_the_json_snapshot() {
             );
             close(
                 seconds(&cell("AGE")),
-                a.first_seen.map(|t| at - t),
+                // An ended allocation's age is its lifetime (issue 14).
+                a.first_seen.map(|t| a.ended_at.unwrap_or(at).min(at) - t),
                 0.0011,
                 &what,
             );

@@ -7,7 +7,8 @@ mod log;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::Paragraph;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::Theme;
 use crate::app::App;
@@ -36,22 +37,79 @@ pub(super) fn draw(
     let Some(row) = model.allocation_row(a, now) else {
         return;
     };
-    let (mut left, right) = fields::lines(ctx, a, &row, theme);
-    let info_height = (left.len().max(right.len()) as u16).min(area.height / 2);
+    let (left, right) = fields::lines(ctx, a, &row, theme);
+    let (info_height, columns) = info_layout(&left, &right, area.width);
+    let info_height = info_height.min(area.height);
+    // The fields first (whole, wrapped rather than cut); the chart and the log get what is
+    // left, and only when there is room for them to say something.
+    let rest = area.height - info_height;
+    let (chart_height, log_height) = match rest {
+        0..=3 => (0, 0),
+        4..=8 => (rest, 0),
+        _ => (rest * 55 / 100, rest - rest * 55 / 100),
+    };
     let [info, chart_area, log_area] = Layout::vertical([
         Constraint::Length(info_height),
-        Constraint::Percentage(55),
-        Constraint::Min(3),
+        Constraint::Length(chart_height),
+        Constraint::Length(log_height),
     ])
     .areas(area);
-    let [l, r] = Layout::horizontal([Constraint::Length(40), Constraint::Min(20)]).areas(info);
-    left.truncate(usize::from(info_height));
-    f.render_widget(Paragraph::new(left), l);
-    f.render_widget(Paragraph::new(right), r);
+    let wrap = Wrap { trim: false };
+    match columns {
+        Columns::Two(left_width) => {
+            let [l, _, r] = Layout::horizontal([
+                Constraint::Length(left_width),
+                Constraint::Length(2),
+                Constraint::Min(1),
+            ])
+            .areas(info);
+            f.render_widget(Paragraph::new(left).wrap(wrap), l);
+            f.render_widget(Paragraph::new(right).wrap(wrap), r);
+        }
+        Columns::One => {
+            let all: Vec<Line> = left.into_iter().chain(right).collect();
+            f.render_widget(Paragraph::new(all).wrap(wrap), info);
+        }
+    }
+    if chart_height == 0 {
+        return;
+    }
     let window = app.history_window();
     chart::draw(f, chart_area, ctx, a, window, theme);
-    let log = log::lines(ctx, a, theme);
-    log::draw(f, log_area, log, &mut app.detail_scroll, theme);
+    if log_height > 0 {
+        let log = log::lines(ctx, a, theme);
+        log::draw(f, log_area, log, &mut app.detail_scroll, theme);
+    }
+}
+
+/// How the fields are laid out: two columns side by side when both fit whole, else one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Columns {
+    /// The left column's width.
+    Two(u16),
+    One,
+}
+
+/// The fields' height and columns for a width: each column as wide as its widest line; one
+/// column (lines wrapped, never cut) when the two do not fit side by side.
+fn info_layout(left: &[Line<'_>], right: &[Line<'_>], width: u16) -> (u16, Columns) {
+    let widest = |lines: &[Line<'_>]| lines.iter().map(Line::width).max().unwrap_or(0);
+    let (lw, rw) = (widest(left), widest(right));
+    if lw + 2 + rw <= usize::from(width) {
+        let height = left.len().max(right.len());
+        return (height as u16, Columns::Two(lw as u16));
+    }
+    let w = usize::from(width.max(1));
+    let height: usize = left
+        .iter()
+        .chain(right)
+        // Word wrapping breaks before a word that does not fit: count a little short.
+        .map(|l| match l.width() {
+            n if n <= w => 1,
+            n => n.div_ceil(w.saturating_sub(8).max(1)),
+        })
+        .sum();
+    (height.min(usize::from(u16::MAX)) as u16, Columns::One)
 }
 
 /// The allocation a detail screen shows, if it is still known (not evicted, not replaced by
