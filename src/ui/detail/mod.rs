@@ -43,9 +43,10 @@ pub(super) fn draw(
     // The fields first (whole, wrapped rather than cut); the chart and the log get what is
     // left, and only when there is room for them to say something.
     let rest = area.height - info_height;
+    // A few lines hold a few log entries (scrollable) better than a chart 2 dots high.
     let (chart_height, log_height) = match rest {
-        0..=3 => (0, 0),
-        4..=8 => (rest, 0),
+        0..=2 => (0, 0),
+        3..=9 => (0, rest),
         _ => (rest * 55 / 100, rest - rest * 55 / 100),
     };
     let [info, chart_area, log_area] = Layout::vertical([
@@ -71,11 +72,9 @@ pub(super) fn draw(
             f.render_widget(Paragraph::new(all).wrap(wrap), info);
         }
     }
-    if chart_height == 0 {
-        return;
+    if chart_height > 0 {
+        chart::draw(f, chart_area, ctx, a, app.history_window(), theme);
     }
-    let window = app.history_window();
-    chart::draw(f, chart_area, ctx, a, window, theme);
     if log_height > 0 {
         let log = log::lines(ctx, a, theme);
         log::draw(f, log_area, log, &mut app.detail_scroll, theme);
