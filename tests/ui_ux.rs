@@ -168,3 +168,56 @@ fn help_at_every_size_and_scrolled() {
     app.on_key(key('x'));
     assert_eq!(app.mode, Mode::Normal, "any other key closes it");
 }
+
+/// The main capture up to t_rel 24 s, the clock at 25 s (as tests/ui.rs): two users with
+/// traffic on both legs.
+fn main_model() -> (Model, f64) {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/coturn-4.6.1/pubsub-capture.txt");
+    let recs: Vec<Record> = capture::read_file(&p).expect("capture");
+    let t0 = recs[0].epoch - recs[0].t_rel;
+    let upto: Vec<Record> = recs.into_iter().filter(|r| r.t_rel <= 24.0).collect();
+    let mut m = Model::new(ModelConfig {
+        retention: 600.0,
+        history_window: 1800.0,
+        ..ModelConfig::default()
+    });
+    let ep = m.add_endpoint("127.0.0.1:16379");
+    replay::apply_all(&mut m, ep, &upto);
+    m.set_connection(ep, t0 + 1.0, ConnectionState::Connected);
+    (m, t0 + 25.0)
+}
+
+#[test]
+fn drilled_realm_and_user_show_their_chart_above_the_table() {
+    let (m, now) = main_model();
+    for (w, h) in SIZES {
+        let mut app = App::new(TableKind::Realms);
+        app.on_key(key('+'));
+        app.on_key(key('+'));
+        app.on_key(key('+')); // a 60 s window: the capture's 24 s fill it
+        render(&mut app, &m, now, w, h);
+        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let t = render(&mut app, &m, now, w, h);
+        let screen = text(&t);
+        let charted = h - 4 >= 18;
+        assert_eq!(
+            screen.contains("the realm's rates"),
+            charted,
+            "{w}x{h}\n{screen}"
+        );
+        insta::assert_snapshot!(format!("drilled_realm_{w}x{h}"), t.backend());
+        app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let t = render(&mut app, &m, now, w, h);
+        let screen = text(&t);
+        assert_eq!(
+            screen.contains("the user's rates"),
+            charted,
+            "{w}x{h}\n{screen}"
+        );
+        if h >= 40 {
+            assert!(screen.contains(" live "), "the live count: {screen}");
+        }
+        insta::assert_snapshot!(format!("drilled_user_{w}x{h}"), t.backend());
+    }
+}

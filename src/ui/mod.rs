@@ -8,6 +8,7 @@ mod fit_line;
 mod header;
 pub mod hints;
 mod popup;
+mod scope_chart;
 mod sparkline;
 mod table;
 mod tabs;
@@ -55,7 +56,11 @@ pub fn draw(
         units: app.units,
     };
     let (hit, totals) = match app.screen() {
-        Screen::Table { kind, scope } => table::draw(f, body, app, &ctx, kind, scope, theme),
+        Screen::Table { kind, scope } => {
+            let window = app.history_window();
+            let body = scope_chart::draw(f, body, &ctx, scope, window, theme);
+            table::draw(f, body, app, &ctx, kind, scope, theme)
+        }
         Screen::Detail { key } => {
             detail::draw(f, body, app, &ctx, key, theme);
             (HitMap::default(), None)

@@ -14,7 +14,7 @@ use crate::table::Ctx;
 use crate::ui::Theme;
 
 /// A leg's rate as points (seconds before now, bytes/s) with data all along.
-pub(super) struct Segment {
+pub(in crate::ui) struct Segment {
     pub leg: Leg,
     pub points: Vec<(f64, f64)>,
 }
@@ -29,12 +29,22 @@ pub(super) fn segments(
     n: usize,
 ) -> (Vec<Segment>, f64) {
     let bucket = window / n as f64;
+    let series =
+        [Leg::Client, Leg::Peer].map(|leg| (leg, model.allocation_history(a, leg, now, n, bucket)));
+    segments_of(&series, window)
+}
+
+/// The same from each leg's series (bytes/s per bucket, the last ending at the chart's end).
+pub(in crate::ui) fn segments_of(
+    series: &[(Leg, Vec<Option<f64>>)],
+    window: f64,
+) -> (Vec<Segment>, f64) {
     let mut segments = Vec::new();
     let mut max: f64 = 0.0;
-    for leg in [Leg::Client, Leg::Peer] {
-        let series = model.allocation_history(a, leg, now, n, bucket);
+    for (leg, values) in series {
+        let bucket = window / values.len().max(1) as f64;
         let mut points: Vec<(f64, f64)> = Vec::new();
-        for (i, v) in series.iter().enumerate() {
+        for (i, v) in values.iter().enumerate() {
             let x = -window + (i as f64 + 0.5) * bucket;
             match v {
                 Some(v) => {
@@ -42,17 +52,23 @@ pub(super) fn segments(
                     points.push((x, *v));
                 }
                 None if !points.is_empty() => segments.push(Segment {
-                    leg,
+                    leg: *leg,
                     points: std::mem::take(&mut points),
                 }),
                 None => {}
             }
         }
         if !points.is_empty() {
-            segments.push(Segment { leg, points });
+            segments.push(Segment { leg: *leg, points });
         }
     }
     (segments, max)
+}
+
+/// How many buckets a chart `width` cells wide draws: two braille dots per cell beside the y
+/// axis labels.
+pub(in crate::ui) fn buckets_for(width: u16) -> usize {
+    usize::from(width.saturating_sub(10).max(10)) * 2
 }
 
 /// The time the chart spans: the history window up to now, or, for an ended allocation whose
@@ -74,16 +90,30 @@ pub(super) fn draw(
     theme: &Theme,
 ) {
     let (end, window, end_label) = span(a, ctx.now, window);
-    // Two braille dots per cell, beside the y axis labels.
-    let n = usize::from(area.width.saturating_sub(10).max(10)) * 2;
-    let (segments, max) = segments(ctx.model, a, end, window, n);
-    let top = if max > 0.0 { max * 1.1 } else { 1.0 };
+    let (segments, max) = segments(ctx.model, a, end, window, buckets_for(area.width));
     let what = if end_label == "end" {
         format!(" rates over its life of {} ", format::duration(window))
     } else {
         format!(" rates over the last {} ", format::duration(window))
     };
-    // The legend is part of the line above the chart, never drawn over the data.
+    draw_segments(f, area, &segments, max, window, end_label, what, ctx, theme);
+}
+
+/// Draws rate lines over `window` seconds up to `end_label`, titled `what`, with the legend in
+/// the title line (never over the data).
+#[allow(clippy::too_many_arguments)]
+pub(in crate::ui) fn draw_segments(
+    f: &mut Frame,
+    area: Rect,
+    segments: &[Segment],
+    max: f64,
+    window: f64,
+    end_label: &'static str,
+    what: String,
+    ctx: &Ctx<'_>,
+    theme: &Theme,
+) {
+    let top = if max > 0.0 { max * 1.1 } else { 1.0 };
     let title = Line::from(vec![
         Span::styled(what, theme.title),
         Span::styled("(bytes/s, both directions)  ", theme.dim),
@@ -91,7 +121,7 @@ pub(super) fn draw(
         Span::raw("  "),
         Span::styled("⣀⣀ peer ", theme.leg(Leg::Peer)),
     ]);
-    let chart = Chart::new(datasets(&segments, theme))
+    let chart = Chart::new(datasets(segments, theme))
         .legend_position(None)
         .block(
             Block::default()

@@ -1,7 +1,7 @@
 //! The detail screen of one allocation: its fields, a chart of its rates, its event log. This
 //! file only finds the allocation and splits the area; the parts build their lines apart.
 
-mod chart;
+pub(super) mod chart;
 mod fields;
 mod log;
 
