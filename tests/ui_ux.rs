@@ -221,3 +221,77 @@ fn drilled_realm_and_user_show_their_chart_above_the_table() {
         insta::assert_snapshot!(format!("drilled_user_{w}x{h}"), t.backend());
     }
 }
+
+#[test]
+fn the_sort_column_is_shown_and_the_title_says_where_the_selection_is() {
+    let (m, now) = main_model();
+    // At 120 columns: REMOTE, AGE and BYTES are there; sorting by PEER RX (not among the
+    // columns that fit) shows it in place of the next one to drop.
+    let mut app = App::new(TableKind::Allocations);
+    let screen = text(&render(&mut app, &m, now, 120, 40));
+    let titles = screen.lines().nth(4).expect("titles").to_owned();
+    for col in ["REMOTE", "AGE", "BYTES"] {
+        assert!(titles.contains(col), "{col}: {titles}");
+    }
+    app.set_sort_column(TableKind::Allocations, turntop::table::Col::PeerRx);
+    let screen = text(&render(&mut app, &m, now, 120, 40));
+    let titles = screen.lines().nth(4).expect("titles").to_owned();
+    assert!(titles.contains("PEER RX▼"), "{titles}");
+    // Every column `s` walks through is on screen when it is the sort column.
+    for _ in 0..20 {
+        app.on_key(key('s'));
+        let screen = text(&render(&mut app, &m, now, 120, 40));
+        let titles = screen.lines().nth(4).expect("titles").to_owned();
+        assert!(
+            titles.contains('▼') || titles.contains('▲'),
+            "the sort column is shown: {titles}"
+        );
+    }
+    // row N/M: after moving down 3 rows.
+    let mut app = App::new(TableKind::Allocations);
+    render(&mut app, &m, now, 120, 40);
+    for _ in 0..3 {
+        app.on_key(key('j'));
+    }
+    let screen = text(&render(&mut app, &m, now, 120, 40));
+    assert!(screen.contains("row 4/18"), "{screen}");
+}
+
+#[test]
+fn header_and_hints_keep_whole_items_at_every_width() {
+    let (m, now) = main_model();
+    let labels = [
+        "quit",
+        "help",
+        "filter",
+        "sort",
+        "reverse",
+        "detail",
+        "view",
+        "freeze",
+        "zoom",
+        "follow on",
+    ];
+    for w in [60u16, 70, 80, 90, 100, 120, 200] {
+        let mut app = App::new(TableKind::Allocations);
+        let screen = text(&render(&mut app, &m, now, w, 24));
+        let bar = screen.lines().last().expect("bar").trim_end().to_owned();
+        assert!(
+            labels.iter().any(|l| bar.ends_with(l)),
+            "{w}: the bar ends in a whole item: {bar:?}"
+        );
+        let totals = screen.lines().nth(1).expect("totals").trim_end().to_owned();
+        // Each leg's figures whole: `↓x ↑y` both there, or the leg not at all.
+        for leg in ["client", "peer"] {
+            if let Some(i) = totals.find(leg) {
+                let rest = &totals[i..];
+                assert!(rest.contains('↓') && rest.contains('↑'), "{w}: {totals:?}");
+                assert!(rest.contains("B/s"), "{w}: {totals:?}");
+            }
+        }
+        assert!(
+            totals.ends_with("B/s") || totals.ends_with('m') || totals.ends_with(char::is_numeric),
+            "{w}: {totals:?}"
+        );
+    }
+}
