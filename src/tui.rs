@@ -124,8 +124,17 @@ async fn event_loop(
     let mut last_draw = Instant::now() - FRAME_GAP;
     let mut hit = HitMap::default();
     let mut frames = FrameLog::from_env();
+    // Whether anything but the clock moved since the last full pass over the allocations, and
+    // when that was: a frame with nothing new keeps the pass's order for up to `RESORT`.
+    let mut changed = true;
+    let mut sorted_at = Instant::now();
     loop {
         if dirty && last_draw.elapsed() >= FRAME_GAP {
+            s.app.reuse_order = !changed && sorted_at.elapsed() < RESORT;
+            if !s.app.reuse_order {
+                sorted_at = Instant::now();
+            }
+            changed = false;
             let now = s.clock.now(&s.model);
             let info = HeaderInfo {
                 source: s.source.clone(),
@@ -147,6 +156,7 @@ async fn event_loop(
                 let Some(ev) = ev else { return Ok(()) };
                 match ev? {
                     Event::Key(key) if key.kind != KeyEventKind::Release => {
+                        changed = true;
                         match s.app.on_key(key) {
                             Action::Quit => return Ok(()),
                             Action::Freeze(true) => {
@@ -170,9 +180,9 @@ async fn event_loop(
                     }
                     Event::Mouse(m) if s.app.mouse => {
                         s.app.on_mouse(m, hit.header_row, hit.first_row, &hit.columns);
-                        dirty = true;
+                        (dirty, changed) = (true, true);
                     }
-                    Event::Resize(..) | Event::FocusGained => dirty = true,
+                    Event::Resize(..) | Event::FocusGained => (dirty, changed) = (true, true),
                     _ => {}
                 }
             }
@@ -183,6 +193,7 @@ async fn event_loop(
                         *finished = true;
                     }
                 }
+                changed = true;
                 crate::source::apply_events(&batch, &mut s.model);
                 s.reconcilers.forward(&mut s.model);
                 batch.clear();
@@ -214,6 +225,11 @@ async fn event_loop(
         }
     }
 }
+
+/// How long a frame with nothing new may keep the last full pass's order and totals (the
+/// rows on screen are rebuilt every frame): time alone moves a row (a rate decaying, a lifetime
+/// running out) only slowly, and an idle server then costs one pass every few seconds.
+const RESORT: Duration = Duration::from_secs(5);
 
 /// `TURNTOP_FRAME_LOG=FILE`: one line per frame drawn (seconds since start), for measuring
 /// redraws (the idle benchmark) without touching the screen.

@@ -295,3 +295,25 @@ fn header_and_hints_keep_whole_items_at_every_width() {
         );
     }
 }
+
+#[test]
+fn an_idle_frame_may_keep_the_order_and_draws_the_same_screen() {
+    let (m, now) = main_model();
+    for kind in [TableKind::Allocations, TableKind::Users] {
+        let mut app = App::new(kind);
+        render(&mut app, &m, now, 160, 50);
+        // One second later, nothing new: the kept order gives the screen a full pass gives.
+        app.reuse_order = true;
+        let kept = text(&render(&mut app, &m, now + 1.0, 160, 50));
+        app.reuse_order = false;
+        let full = text(&render(&mut app, &m, now + 1.0, 160, 50));
+        assert_eq!(kept, full, "{kind:?}");
+        // A different sort is never served from the kept order.
+        app.on_key(key('s'));
+        app.reuse_order = true;
+        let kept = text(&render(&mut app, &m, now + 1.0, 160, 50));
+        app.reuse_order = false;
+        let full = text(&render(&mut app, &m, now + 1.0, 160, 50));
+        assert_eq!(kept, full, "{kind:?} after s");
+    }
+}

@@ -132,6 +132,11 @@ pub struct App {
     pub follow: bool,
     /// First line of the help shown (it scrolls on small terminals).
     pub help_scroll: Scroll,
+    /// Set by the loop: nothing changed since the last full pass over the allocations (no
+    /// event, key or resize) and it is recent, so the next frame may keep its order and
+    /// totals ([`table::OrderCache`]) and build only the rows on screen.
+    pub reuse_order: bool,
+    pub order_cache: table::OrderCache,
 }
 
 impl App {
@@ -159,6 +164,8 @@ impl App {
             paused: false,
             follow: true,
             help_scroll: Scroll::default(),
+            reuse_order: false,
+            order_cache: table::OrderCache::default(),
         }
     }
 

@@ -15,11 +15,13 @@ use crate::sanitize::filter_name;
 
 mod matcher;
 mod order;
+mod order_cache;
 mod raw;
 mod servers;
 
 use matcher::AllocationFields;
 pub use order::{TableRows, rows, sorted_rows};
+pub use order_cache::OrderCache;
 
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize, clap::ValueEnum,

@@ -239,6 +239,30 @@ fn text_group(model: &Model, h: &Hot, slot: u32, state: State, col: Col) -> usiz
 }
 
 impl<'a> TableRows<'a> {
+    /// Allocation rows in an order kept from an earlier pass (`order_cache`).
+    pub(super) fn allocations_from(
+        model: &'a Model,
+        now: Time,
+        entries: Vec<(u64, u32)>,
+        descending: bool,
+        totals: Option<Totals>,
+    ) -> Self {
+        TableRows {
+            source: Source::Allocations { model, now },
+            entries,
+            descending,
+            totals,
+        }
+    }
+
+    /// The order of allocation rows, to keep (`order_cache`); `None` for other tables.
+    pub(super) fn allocation_entries(&self) -> Option<(&[(u64, u32)], bool)> {
+        match self.source {
+            Source::Allocations { .. } => Some((&self.entries, self.descending)),
+            _ => None,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -44,7 +44,19 @@ pub(super) fn draw(
     theme: &Theme,
 ) -> (HitMap, Option<Totals>) {
     let sort = app.sort(kind);
-    let mut rows = table::sorted_rows(kind, scope, &app.filter, sort, ctx);
+    let filter = app.filter.source().to_owned();
+    let kept = app.reuse_order.then(|| {
+        app.order_cache
+            .rows(kind, scope, &filter, sort, ctx.model, ctx.now)
+    });
+    let mut rows = match kept.flatten() {
+        Some(rows) => rows,
+        None => {
+            let rows = table::sorted_rows(kind, scope, &app.filter, sort, ctx);
+            app.order_cache.store(kind, scope, &filter, sort, &rows);
+            rows
+        }
+    };
     let page = usize::from(area.height.saturating_sub(2));
     let (first, visible) = rows_on_screen(app, &mut rows, page);
     let selected = app.level().selected;
