@@ -103,6 +103,11 @@ async fn a_redis_that_wants_a_password_says_so() {
     );
     assert!(text.contains("TURNTOP_REDIS_PASSWORD"), "{s}");
     assert!(!text.contains("authentication failed"), "{s}");
+    let header = s.lines().next().expect("header");
+    assert!(
+        header.contains("✗ password required (retry in "),
+        "{header}"
+    );
 
     // A wrong one: authentication failed, and the password is never shown.
     let mut live = Live::new();
@@ -119,6 +124,11 @@ async fn a_redis_that_wants_a_password_says_so() {
         "{s}"
     );
     assert!(text.contains("Check the password"), "{s}");
+    let header = s.lines().next().expect("header");
+    assert!(
+        header.contains("✗ authentication failed (retry in "),
+        "{header}"
+    );
     assert!(!text.contains("not-it"), "{s}");
 
     // The right one, nothing published: connected, and what coturn needs.

@@ -65,12 +65,19 @@ fn connection_spans<'a>(
             ),
             Some(Span::styled(format!(" ({reason})"), theme.warn)),
         ),
+        // The label is already on the line: the state in two words stays whole at 80 columns,
+        // and the body says the rest.
         ConnectionState::AuthFailed {
             reason, retry_at, ..
         } => (
             Span::styled(
                 format!(
-                    "✗ {reason} (retry in {})",
+                    "✗ {} (retry in {})",
+                    if reason.contains("NOAUTH") {
+                        "password required"
+                    } else {
+                        "authentication failed"
+                    },
                     format::duration((retry_at - now).max(0.0))
                 ),
                 theme.bad,

@@ -36,6 +36,28 @@ pub fn fit_columns(
             None => break,
         }
     }
+    // A name cut short is worth more than an extra figure: drop the least important columns
+    // (priority 6 and up: per-direction rates, the peer sparkline, LAST) to give it room.
+    let short = |cols: &[ColumnSpec]| -> u16 {
+        cols.iter()
+            .filter(|c| truncates(c.col))
+            .map(|c| wants(c.col).saturating_sub(c.width))
+            .sum()
+    };
+    while short(&cols) > width.saturating_sub(total(&cols)) {
+        let drop = cols
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.priority >= 6 && Some(c.col) != sort)
+            .max_by_key(|(i, c)| (c.priority, *i))
+            .map(|(i, _)| i);
+        match drop {
+            Some(i) => {
+                cols.remove(i);
+            }
+            None => break,
+        }
+    }
     let mut widths: Vec<u16> = cols.iter().map(|c| c.width).collect();
     let mut spare = width.saturating_sub(total(&cols));
     for (i, c) in cols.iter().enumerate() {
@@ -96,6 +118,27 @@ mod tests {
         assert!(width_of(Col::ClientHistory) > Some(12));
         let used = wide.iter().map(|(_, w)| w + 1).sum::<u16>();
         assert!((399..=400).contains(&used), "{used}");
+    }
+
+    #[test]
+    fn a_cut_name_takes_the_place_of_the_least_important_columns() {
+        let all = columns(TableKind::Allocations).to_vec();
+        let wants = |c| if c == Col::User { 36 } else { 0 };
+        let fitted = fit_columns(all, 160, false, Some(Col::Rate), &wants);
+        let cols = cols_of(&fitted);
+        let user = fitted
+            .iter()
+            .find(|(c, _)| c.col == Col::User)
+            .map(|(_, w)| *w);
+        assert_eq!(user, Some(36), "{cols:?}");
+        assert!(
+            !cols.contains(&Col::LastReport),
+            "LAST went first: {cols:?}"
+        );
+        assert!(
+            cols.contains(&Col::Remote) && cols.contains(&Col::Bytes),
+            "{cols:?}"
+        );
     }
 
     #[test]
