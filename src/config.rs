@@ -41,6 +41,9 @@ pub struct Config {
     pub keys: HashMap<Command, KeyList>,
     /// The log file (`--log`); relative to the configuration file's directory.
     pub log: Option<PathBuf>,
+    /// Problem thresholds and severities (`model::problems`), and the bell.
+    #[serde(default)]
+    pub problems: crate::problems_config::ProblemsConfig,
 }
 
 impl Config {
@@ -281,6 +284,23 @@ fn validate(config: &Config, name: &str, text: &str) -> Result<(), ConfigError> 
             parse_sort(s, kind).map_err(|e| err(&format!("sort.{}", kind.name()), e))?;
         }
     }
+    if let Err(e) = config.problems.thresholds() {
+        // The first severity naming no problem (the only way `thresholds` fails).
+        let kind = config
+            .problems
+            .severity
+            .keys()
+            .find(|k| crate::model::ProblemKind::parse(k).is_none())
+            .cloned()
+            .unwrap_or_default();
+        let line = text
+            .lines()
+            .position(|l| l.contains(&kind) && l.contains('='))
+            .map_or(0, |i| i + 1);
+        return Err(ConfigError(format!(
+            "config {name}: line {line}, key `problems.severity.{kind}`: {e}"
+        )));
+    }
     let mut bindings: Vec<(Command, Vec<String>)> = config
         .keys
         .iter()
@@ -428,6 +448,40 @@ mod tests {
         );
         assert!(c.keys.is_empty(), "the default keys");
         assert_eq!(c.log, None, "no log file by default");
+        assert_eq!(
+            c.problems.thresholds(),
+            Ok(crate::model::Thresholds::default()),
+            "the problems' defaults"
+        );
+        assert_eq!(c.problems.bell, Some(false));
+    }
+
+    #[test]
+    fn problems_settings_parse_and_a_wrong_kind_names_the_kinds() {
+        let c = parse(
+            "[problems]\nallocation_rate = \"80Mbps\"\nuser_allocations = 3\n\
+             silent_after = \"30s\"\nseverity.stuck = \"critical\"\n",
+            "t",
+        )
+        .unwrap();
+        let t = c.problems.thresholds().unwrap();
+        assert_eq!(t.allocation_rate, 10e6);
+        assert_eq!(t.user_allocations, 3);
+        assert_eq!(t.silent_after, 30.0);
+        assert_eq!(
+            t.severity_of(crate::model::ProblemKind::Stuck),
+            crate::model::Severity::Critical
+        );
+        let e = parse("[problems]\nseverity.stuk = \"critical\"\n", "t").unwrap_err();
+        assert!(
+            e.0.contains("line 2, key `problems.severity.stuk`") && e.0.contains("busy_user"),
+            "{}",
+            e.0
+        );
+        let e = parse("[problems]\nseverity.stuck = \"bad\"\n", "t").unwrap_err();
+        assert!(e.0.contains("line 2"), "{}", e.0);
+        let e = parse("[problems]\nallocation_rate = \"fast\"\n", "t").unwrap_err();
+        assert!(e.0.contains("10MB/s"), "{}", e.0);
     }
 
     /// The commented-out examples are valid too: uncommented one at a time, each parses.

@@ -104,6 +104,8 @@ fn with_config(
 
 fn model_config(view: &ViewArgs, config: &Config) -> ModelConfig {
     ModelConfig {
+        // Validated when the configuration was read.
+        problems: config.problems.thresholds().unwrap_or_default(),
         key_grace: turntop::model::KEY_GRACE,
         retention: view
             .retention

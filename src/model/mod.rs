@@ -15,6 +15,7 @@ mod endpoint;
 mod hot;
 mod identity;
 mod ingest;
+pub mod problems;
 mod query;
 mod ring;
 mod search;
@@ -36,6 +37,7 @@ use atoms::Atoms;
 pub use endpoint::{ConnectionState, Endpoint, EndpointId};
 pub use hot::Hot;
 pub use ingest::{BadMessage, EventCounters};
+pub use problems::{Problem, ProblemKind, Problems, Severity, Subject, Thresholds};
 pub use ring::RateRing;
 pub use search::SearchText;
 pub use seed::KEY_GRACE;
@@ -63,6 +65,8 @@ pub struct ModelConfig {
     /// Seconds of silence after which a row whose status key is missing is shown unconfirmed
     /// (see `seed`).
     pub key_grace: f64,
+    /// When a condition becomes a problem, and how severe (see `problems`).
+    pub problems: Thresholds,
 }
 
 impl Default for ModelConfig {
@@ -71,6 +75,7 @@ impl Default for ModelConfig {
             retention: 600.0,
             history_window: 600.0,
             key_grace: seed::KEY_GRACE,
+            problems: Thresholds::default(),
         }
     }
 }
@@ -116,6 +121,7 @@ pub struct Model {
     /// queued: eviction pops from the front instead of scanning every allocation each second.
     gone: VecDeque<(Time, u32)>,
     last_event: Option<Time>,
+    problems: Problems,
 }
 
 impl Default for Model {
@@ -127,6 +133,7 @@ impl Default for Model {
 impl Model {
     pub fn new(config: ModelConfig) -> Self {
         Model {
+            problems: Problems::new(config.problems.clone()),
             config,
             base: None,
             endpoints: Vec::new(),
