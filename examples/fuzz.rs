@@ -253,6 +253,7 @@ fn main() {
         retention: 60.0,
         history_window: 600.0,
         key_grace: 5.0,
+        ..ModelConfig::default()
     };
     let mut rng = Rng(seed | 1);
     let (mut panics, mut broken, mut done) = (0u64, 0u64, 0u64);

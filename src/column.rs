@@ -36,6 +36,14 @@ pub enum Col {
     Unconfirmed,
     /// Servers: open allocations whose id another coturn on the same Redis used too.
     Collided,
+    /// Problems: warning or critical.
+    Severity,
+    /// Problems: the kind (stuck, hog, ...).
+    Problem,
+    /// Problems: the allocation, user or endpoint it is about.
+    Subject,
+    /// Problems: the one-line explanation.
+    Detail,
 }
 
 /// What a filter term on a column compares, and so how its value is read.
@@ -54,7 +62,7 @@ pub enum ValueKind {
 }
 
 impl Col {
-    pub const ALL: [Col; 24] = [
+    pub const ALL: [Col; 28] = [
         Col::User,
         Col::Realm,
         Col::Id,
@@ -79,6 +87,10 @@ impl Col {
         Col::Ended,
         Col::Unconfirmed,
         Col::Collided,
+        Col::Severity,
+        Col::Problem,
+        Col::Subject,
+        Col::Detail,
     ];
 
     /// The title on screen.
@@ -108,6 +120,10 @@ impl Col {
             Col::Ended => "ENDED",
             Col::Unconfirmed => "UNCONF",
             Col::Collided => "SHARED",
+            Col::Severity => "SEVERITY",
+            Col::Problem => "PROBLEM",
+            Col::Subject => "SUBJECT",
+            Col::Detail => "DETAIL",
         }
     }
 
@@ -138,6 +154,10 @@ impl Col {
             Col::Ended => "ended",
             Col::Unconfirmed => "unconf",
             Col::Collided => "shared",
+            Col::Severity => "severity",
+            Col::Problem => "problem",
+            Col::Subject => "subject",
+            Col::Detail => "detail",
         }
     }
 
@@ -176,6 +196,12 @@ impl Col {
                 "open allocations whose status key is gone and that were not heard from since"
             }
             Col::Collided => "open allocations whose id another coturn on the same Redis uses too",
+            Col::Severity => "problems: warning or critical (sorts critical first)",
+            Col::Problem => {
+                "problems: stuck, hog, busy_user, mismatch, endpoint, silent, collision, restart"
+            }
+            Col::Subject => "problems: the allocation (user and id), user or Redis endpoint",
+            Col::Detail => "problems: what is wrong, in one line",
         }
     }
 
@@ -207,6 +233,10 @@ impl Col {
             Col::Ended => &[],
             Col::Unconfirmed => &["unconfirmed"],
             Col::Collided => &["collided", "collisions"],
+            Col::Severity => &["sev"],
+            Col::Problem => &["kind"],
+            Col::Subject => &[],
+            Col::Detail => &[],
         }
     }
 
@@ -217,7 +247,9 @@ impl Col {
             Col::User | Col::Realm | Col::Id | Col::Endpoint | Col::Type | Col::Remote => {
                 ValueKind::Text
             }
-            Col::State => ValueKind::Text,
+            Col::State | Col::Severity | Col::Problem | Col::Subject | Col::Detail => {
+                ValueKind::Text
+            }
             Col::ClientRx
             | Col::ClientTx
             | Col::PeerRx

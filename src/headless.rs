@@ -137,6 +137,7 @@ pub enum RowOut {
     User(output::UserOut),
     Realm(output::RealmOut),
     Server(output::ServerOut),
+    Problem(crate::problem_out::ProblemOut),
 }
 
 pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
@@ -165,6 +166,7 @@ pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
                 Row::User(u) => RowOut::User(output::user_out(u, now)),
                 Row::Realm(r) => RowOut::Realm(output::realm_out(r, now)),
                 Row::Server(s) => RowOut::Server(output::server_out(model, s, now)),
+                Row::Problem(p) => RowOut::Problem(crate::problem_out::problem_out(p, now)),
             })
             .collect(),
     }

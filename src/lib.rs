@@ -19,6 +19,7 @@ pub mod logging;
 pub mod manual;
 pub mod model;
 pub mod output;
+pub mod problem_out;
 pub mod problems_config;
 pub mod record;
 pub mod sanitize;

@@ -42,6 +42,7 @@ fn describe(cmd: Command) -> &'static str {
         Command::Allocations => "the allocations view",
         Command::Users => "the users view",
         Command::Realms => "the realms view",
+        Command::Problems => "the problems view: what is wrong, critical first",
         Command::Servers => "the servers view: one row per coturn listener",
         Command::Filter => "type a filter (Enter keeps it, Esc gives up an invalid one)",
         Command::ClearFilter => "clear the filter",

@@ -16,6 +16,9 @@ pub struct Snapshot {
     /// One per coturn listener (endpoint and `local=`), see [`ServerOut`].
     #[serde(default)]
     pub servers: Vec<ServerOut>,
+    /// What is wrong, critical first, newest first (see `model::problems`).
+    #[serde(default)]
+    pub problems: Vec<crate::problem_out::ProblemOut>,
     pub counters: EventCounters,
     pub endpoints: Vec<EndpointOut>,
 }
@@ -292,6 +295,12 @@ pub fn snapshot(model: &Model, now: Time) -> Snapshot {
         users,
         realms,
         servers,
+        problems: model
+            .problems()
+            .list()
+            .iter()
+            .map(|p| crate::problem_out::problem_out(p, now))
+            .collect(),
         counters: model.counters.clone(),
         endpoints,
     }

@@ -252,7 +252,7 @@ fn collision_appears_when_two_coturns_share_an_id_and_clears_when_it_ends() {
     assert_eq!(lab.tick(3.0), [(ProblemKind::Collision, Severity::Critical)]);
     assert!(matches!(
         lab.m.problems().list()[0].subject,
-        Subject::Endpoint(0)
+        Subject::Endpoint { endpoint: 0, .. }
     ));
     // One ends (Redis cannot say which), the other refreshes (so the first was the one), then
     // ends too.

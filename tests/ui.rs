@@ -283,6 +283,8 @@ fn keys_sort_filter_drill_back_freeze() {
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.top_kind(), TableKind::Realms);
     app.on_key(code(KeyCode::Tab));
+    assert_eq!(app.top_kind(), TableKind::Problems);
+    app.on_key(code(KeyCode::Tab));
     assert_eq!(app.top_kind(), TableKind::Servers);
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.top_kind(), TableKind::Allocations);
@@ -572,6 +574,7 @@ fn fleet_model() -> (Model, f64) {
         retention: 600.0,
         history_window: 1800.0,
         key_grace: 30.0,
+        ..ModelConfig::default()
     });
     let ep = m.add_endpoint("127.0.0.1:16379");
     m.set_connection(ep, T0, turntop::model::ConnectionState::Connected);

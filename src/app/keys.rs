@@ -26,6 +26,7 @@ pub enum Command {
     Allocations,
     Users,
     Realms,
+    Problems,
     Servers,
     Filter,
     ClearFilter,
@@ -148,7 +149,7 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("1", Command::Allocations),
     ("2", Command::Users),
     ("3", Command::Realms),
-    // `4` is the Problems view's (issue 13).
+    ("4", Command::Problems),
     ("5", Command::Servers),
     ("/", Command::Filter),
     ("\\", Command::ClearFilter),

@@ -13,6 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 
 use crate::filter::Filter;
 use crate::format::RateUnits;
+use crate::model::Subject;
 use crate::table::{self, Col, RowKey, Scope, Sort, TableKind};
 pub use confirm::{Answer, Confirm};
 pub use keys::{
@@ -132,10 +133,15 @@ impl App {
                 kind: view,
                 scope: Scope::All,
             })],
-            sorts: [Sort {
-                col: Col::Rate,
+            sorts: std::array::from_fn(|i| Sort {
+                // Problems: critical first (then newest first, their order).
+                col: if i == TableKind::Problems.index() {
+                    Col::Severity
+                } else {
+                    Col::Rate
+                },
                 descending: true,
-            }; TableKind::COUNT],
+            }),
             filter: Filter::default(),
             filter_error: None,
             mode: Mode::Normal,
@@ -171,6 +177,7 @@ impl App {
             TableKind::Allocations => Command::Allocations,
             TableKind::Users => Command::Users,
             TableKind::Realms => Command::Realms,
+            TableKind::Problems => Command::Problems,
             TableKind::Servers => Command::Servers,
         }
     }
@@ -406,6 +413,7 @@ impl App {
             Command::Allocations => self.switch_to(TableKind::Allocations),
             Command::Users => self.switch_to(TableKind::Users),
             Command::Realms => self.switch_to(TableKind::Realms),
+            Command::Problems => self.switch_to(TableKind::Problems),
             Command::Servers => self.switch_to(TableKind::Servers),
             Command::Filter => {
                 self.mode = Mode::Filter {
@@ -461,11 +469,14 @@ impl App {
         self.detail_scroll.reset();
     }
 
-    /// Realm -> its users -> a user's allocations -> one allocation.
+    /// Realm -> its users -> a user's allocations -> one allocation; a problem -> its subject.
     fn drill_down(&mut self) {
         let Some(key) = self.level().selected_key else {
             return;
         };
+        if let RowKey::Problem(_, subject) = key {
+            return self.go_to_subject(subject);
+        }
         let next = match key {
             RowKey::Realm(slot) => Screen::Table {
                 kind: TableKind::Users,
@@ -480,12 +491,44 @@ impl App {
                 scope: Scope::Server(crate::model::EndpointId(endpoint), local),
             },
             RowKey::Allocation { .. } => Screen::Detail { key },
+            RowKey::Problem(..) => return,
         };
         if matches!(self.screen(), Screen::Detail { .. }) {
             return;
         }
         self.detail_scroll.reset();
         self.stack.push(Level::new(next));
+    }
+
+    /// A problem's subject: the allocation's detail, the user's allocations, or the endpoint's
+    /// row in the Servers view (its first listener's).
+    fn go_to_subject(&mut self, subject: Subject) {
+        let (screen, select) = match subject {
+            Subject::Allocation { slot, id } => (
+                Screen::Detail {
+                    key: RowKey::Allocation { slot, id },
+                },
+                None,
+            ),
+            Subject::User(slot) => (
+                Screen::Table {
+                    kind: TableKind::Allocations,
+                    scope: Scope::User(slot),
+                },
+                None,
+            ),
+            Subject::Endpoint { endpoint, listener } => (
+                Screen::Table {
+                    kind: TableKind::Servers,
+                    scope: Scope::All,
+                },
+                Some(RowKey::Server(endpoint, listener)),
+            ),
+        };
+        self.detail_scroll.reset();
+        let mut level = Level::new(screen);
+        level.selected_key = select;
+        self.stack.push(level);
     }
 
     /// Mouse (only with --mouse): wheel scrolls, a click selects a row or sorts by a header.

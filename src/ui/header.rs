@@ -91,6 +91,8 @@ fn status_line<'a>(
     theme: &Theme,
 ) -> Line<'a> {
     let mut spans = vec![Span::styled(" turntop ", theme.title)];
+    // First: "is anything wrong?" must show on the narrowest terminal.
+    spans.extend(super::problems_badge::badge_spans(model.problems(), theme));
     source_spans(&mut spans, &info.source, now, theme);
     if info.source == SourceInfo::Live {
         // With several endpoints each gets its own figures (the totals follow).

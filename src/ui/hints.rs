@@ -47,6 +47,7 @@ pub fn commands(app: &App) -> Vec<Hint> {
         Some(TableKind::Realms) => "users",
         Some(TableKind::Users | TableKind::Servers) => "allocations",
         Some(TableKind::Allocations) | None => "detail",
+        Some(TableKind::Problems) => "subject",
     };
     let drilled = app.stack.len() > 1;
     let freeze = if app.frozen { "unfreeze" } else { "freeze" };
@@ -76,7 +77,7 @@ pub fn commands(app: &App) -> Vec<Hint> {
         hint(
             Command::Enter,
             place(Some(6), None, drill),
-            text("drill down: realm → users → allocations → detail"),
+            text("drill down: realm → users → allocations → detail; a problem → its subject"),
         ),
         hint(
             Command::Back,
@@ -87,10 +88,11 @@ pub fn commands(app: &App) -> Vec<Hint> {
             Command::NextView,
             place(Some(8), None, "view"),
             Some(format!(
-                "next view ({} allocations, {} users, {} realms, {} servers)",
+                "next view ({} allocations, {} users, {} realms, {} problems, {} servers)",
                 key(Command::Allocations),
                 key(Command::Users),
                 key(Command::Realms),
+                key(Command::Problems),
                 key(Command::Servers)
             )),
         ),

@@ -7,6 +7,7 @@ mod detail;
 mod header;
 mod hints;
 mod popup;
+mod problems_badge;
 mod sparkline;
 mod table;
 mod tabs;

@@ -124,7 +124,6 @@ impl Model {
                 realm: Some(self.realm_of_user(user).display.clone()),
                 id: None,
                 endpoint: None,
-                listener: 0,
             });
         }
 
@@ -133,14 +132,16 @@ impl Model {
                 found.push(Problem {
                     kind,
                     severity: t.severity_of(kind),
-                    subject: Subject::Endpoint(i as u16),
+                    subject: Subject::Endpoint {
+                        endpoint: i as u16,
+                        listener: self.first_listener(i),
+                    },
                     since,
                     detail,
                     user: None,
                     realm: None,
                     id: None,
                     endpoint: Some(ep.label.clone()),
-                    listener: self.first_listener(i),
                 });
             };
             let down = match &ep.connection {
@@ -232,7 +233,6 @@ impl Model {
             realm: Some(self.realm_of(a).display.clone()),
             id: Some(a.id.to_string()),
             endpoint: self.endpoint(a.endpoint).map(|e| e.label.clone()),
-            listener: 0,
         }
     }
 

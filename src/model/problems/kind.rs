@@ -102,6 +102,7 @@ pub enum Subject {
     Allocation { slot: u32, id: u64 },
     /// User slot.
     User(u32),
-    /// Endpoint index.
-    Endpoint(u16),
+    /// Endpoint index, and the atom index of its first coturn listener (0: none known): where
+    /// Enter lands in the Servers view.
+    Endpoint { endpoint: u16, listener: u16 },
 }

@@ -34,9 +34,6 @@ pub struct Problem {
     pub id: Option<String>,
     /// The endpoint's label.
     pub endpoint: Option<String>,
-    /// The coturn listener (atom index, 0: unknown) of an endpoint's first server: where Enter
-    /// lands in the Servers view.
-    pub listener: u16,
 }
 
 impl Problem {
@@ -51,7 +48,7 @@ impl Problem {
                 Some(r) if r != crate::sanitize::UNNAMED => format!("{user}@{r}"),
                 _ => user.to_owned(),
             },
-            Subject::Endpoint(_) => self.endpoint.clone().unwrap_or_default(),
+            Subject::Endpoint { .. } => self.endpoint.clone().unwrap_or_default(),
         }
     }
 }

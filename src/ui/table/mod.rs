@@ -187,6 +187,7 @@ fn empty_message(kind: TableKind, filtered: bool, note: Option<String>) -> Cow<'
         TableKind::Allocations => "no allocations yet: waiting for coturn to publish",
         TableKind::Users => "no users yet",
         TableKind::Realms => "no realms yet",
+        TableKind::Problems => "no problems: nothing is wrong that turntop can see",
         TableKind::Servers => "no coturn servers yet: waiting for coturn to publish",
     }
     .into()
