@@ -9,9 +9,10 @@ pub(super) const PROBLEM_COLUMNS: &[ColumnSpec] = &[
     // Wide enough for "▲ critical".
     c(Col::Severity, "SEVERITY", 10, 0, false),
     c(Col::Problem, "PROBLEM", 9, 0, false),
-    c(Col::Subject, "SUBJECT", 24, 0, false),
-    c(Col::Detail, "DETAIL", 40, 1, false),
-    c(Col::Age, "AGE", 6, 2, true),
+    c(Col::Subject, "SUBJECT", 20, 0, false),
+    // Takes the width left over (see `ui::fit_columns`).
+    c(Col::Detail, "DETAIL", 12, 1, false),
+    c(Col::Age, "AGE", 5, 2, true),
 ];
 
 /// A number of a problem row: its age, and its severity (critical sorts above warning).

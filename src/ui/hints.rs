@@ -77,7 +77,7 @@ pub fn commands(app: &App) -> Vec<Hint> {
         hint(
             Command::Enter,
             place(Some(6), None, drill),
-            text("drill down: realm → users → allocations → detail; a problem → its subject"),
+            text("open: realm → users → allocations → detail; problem → subject"),
         ),
         hint(
             Command::Back,

@@ -41,8 +41,8 @@ impl Problem {
     pub fn subject_text(&self) -> String {
         let user = self.user.as_deref().unwrap_or("");
         match self.subject {
-            Subject::Allocation { .. } => {
-                format!("{user} {}", self.id.as_deref().unwrap_or("?"))
+            Subject::Allocation { id, .. } => {
+                format!("{user} {}", crate::coturn::AllocationId(id).short())
             }
             Subject::User(_) => match self.realm.as_deref() {
                 Some(r) if r != crate::sanitize::UNNAMED => format!("{user}@{r}"),
