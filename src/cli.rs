@@ -111,6 +111,10 @@ pub struct ViewArgs {
     #[arg(long)]
     pub mouse: bool,
 
+    /// Ring the terminal bell once when a new critical problem appears (config: problems.bell).
+    #[arg(long)]
+    pub bell: bool,
+
     /// Initial history window of sparklines and charts: seconds or e.g. 5m [default: 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub history: Option<f64>,

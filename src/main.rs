@@ -254,6 +254,7 @@ fn theme(cli: &ViewArgs, config: &Config) -> Theme {
 fn build_app(cli: &ViewArgs, config: &Config) -> Result<App, Failure> {
     let view = cli.view.or(config.view).unwrap_or(TableKind::Allocations);
     let mut app = App::new(view);
+    app.bell = cli.bell || config.problems.bell.unwrap_or(false);
     for (kind, sort) in [
         (TableKind::Allocations, &config.sort.allocations),
         (TableKind::Users, &config.sort.users),

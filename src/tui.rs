@@ -6,7 +6,7 @@
 //! turntop costs nothing but its 1 Hz countdown.
 
 use std::collections::VecDeque;
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
@@ -194,6 +194,11 @@ async fn event_loop(
             _ = tick.tick() => {
                 let now = s.clock.now(&s.model);
                 s.model.evict(now);
+                if s.app.bell_due(&mut s.model) {
+                    // BEL: the terminal rings (or flashes), once per new critical problem.
+                    let mut out = io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                }
                 bad.observe(&s.model, crate::clock::now());
                 events_per_sec = rate.sample(s.model.counters.events);
                 endpoint_rates.resize_with(s.model.endpoints().len(), || EventRate { samples: VecDeque::new() });

@@ -223,3 +223,28 @@ fn enter_goes_to_the_subject() {
         app.level().selected_key
     );
 }
+
+#[test]
+fn the_bell_rings_once_per_new_critical_problem_and_only_when_asked() {
+    let mut m = troubled_model();
+    let mut app = App::new(TableKind::Allocations);
+    assert!(!app.bell_due(&mut m), "off by default (and the appearance is taken)");
+    let mut m = troubled_model();
+    app.bell = true;
+    assert!(app.bell_due(&mut m), "a new critical problem");
+    m.evict(NOW + 1.0);
+    assert!(!app.bell_due(&mut m), "not again while it lasts");
+    // A new one: the second Redis refuses our credentials as well.
+    let c = m.add_endpoint("turn-3");
+    m.set_connection(
+        c,
+        NOW,
+        ConnectionState::AuthFailed {
+            since: NOW,
+            retry_at: NOW + 5.0,
+            reason: "WRONGPASS".into(),
+        },
+    );
+    m.evict(NOW + 10.0);
+    assert!(app.bell_due(&mut m));
+}

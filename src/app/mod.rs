@@ -124,6 +124,8 @@ pub struct App {
     pub replay: bool,
     /// The replay is paused.
     pub paused: bool,
+    /// Ring the terminal bell when a new critical problem appears (`--bell`).
+    pub bell: bool,
 }
 
 impl App {
@@ -154,7 +156,14 @@ impl App {
             detail_scroll: Scroll::default(),
             replay: false,
             paused: false,
+            bell: false,
         }
+    }
+
+    /// Whether to ring the bell now: a critical problem appeared since the last tick and the
+    /// bell is on. Each appearance is taken once, rung or not.
+    pub fn bell_due(&self, model: &mut crate::model::Model) -> bool {
+        model.take_new_critical() && self.bell
     }
 
     pub fn level(&self) -> &Level {
