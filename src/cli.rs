@@ -149,6 +149,10 @@ pub enum Command {
     /// Record every message coturn publishes (from --redis) into a capture file, until Ctrl-C,
     /// SIGTERM or --duration.
     Record(RecordArgs),
+    /// For cron and monitoring systems (Nagios, Icinga...): listen to Redis for a few seconds,
+    /// then print `TURNTOP OK|WARNING|CRITICAL - summary | perfdata` and one line per problem;
+    /// exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Redis unreachable is CRITICAL.
+    Check(CheckArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff), or write one page per command into --out DIR.
@@ -165,8 +169,23 @@ pub struct ReplayArgs {
     /// Replay speed: 1 = real time, 10 = ten times faster, max = no waiting.
     #[arg(long, default_value = "1")]
     pub speed: Speed,
+    /// Replay the whole capture (at max speed), then report its problems as `turntop check`
+    /// does (output and exit status).
+    #[arg(long, conflicts_with = "once")]
+    pub check: bool,
     #[command(flatten)]
     pub view: ViewArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Seconds to listen after seeding, so that rates exist, before deciding.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub listen: f64,
+    #[command(flatten)]
+    pub redis: RedisArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -6,6 +6,7 @@
 pub mod addr;
 pub mod app;
 pub mod capture;
+pub mod check;
 pub mod clock;
 pub mod column;
 pub mod config;

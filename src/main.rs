@@ -5,6 +5,7 @@ use clap::{CommandFactory, Parser};
 
 use turntop::app::App;
 use turntop::capture;
+use turntop::check::{self, CheckState};
 use turntop::clock::{self, Clock};
 use turntop::config::{self, Config};
 use turntop::format::RateUnits;
@@ -25,14 +26,32 @@ use cli::{Cli, Command, CommonArgs, RecordArgs, RedisArgs, ReplayArgs, ViewArgs}
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A monitoring plugin's bad arguments are UNKNOWN (3), in its own format.
+        Err(e) if is_check_command() && e.use_stderr() => {
+            let reason = e.to_string();
+            let reason = reason.lines().next().unwrap_or("bad arguments");
+            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+            print!("{}", check::failed(CheckState::Unknown, reason).text);
+            return ExitCode::from(CheckState::Unknown.code());
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { message, code }) => {
-            eprintln!("turntop: {message}");
+            // A check has printed its report already.
+            if !message.is_empty() {
+                eprintln!("turntop: {message}");
+            }
             ExitCode::from(code)
         }
     }
+}
+
+fn is_check_command() -> bool {
+    std::env::args().nth(1).as_deref() == Some("check")
 }
 
 struct Failure {
@@ -58,6 +77,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Some(Command::Man { out }) => man(out.as_deref()),
+        Some(Command::Check(args)) => check_live(&args),
         Some(Command::Record(args)) => with_config(&args.common, |config| record(&args, config)),
         Some(Command::Replay(args)) => {
             with_config(&args.common, |config| replay_file(&args, config))
@@ -132,8 +152,12 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
     for seed in &passes {
         seed.apply_to(&mut model, endpoint);
     }
-    if args.view.once {
+    if args.view.once || args.check {
         let now = replay::apply_all_with_passes(&mut model, endpoint, &records, &later);
+        if args.check {
+            model.evict(now);
+            return print_check(&check::report(&model, now));
+        }
         return print_once(&args.view, config, &model, now);
     }
     let mut app = build_app(&args.view, config)?;
@@ -366,6 +390,70 @@ fn run_tui(
     // Sources may hold sockets in blocking states; do not wait for them on the way out.
     runtime.shutdown_background();
     Ok(())
+}
+
+/// Print a check's report; its state is the exit status.
+fn print_check(report: &check::CheckReport) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(report.text.as_bytes()).and_then(|()| out.flush());
+    match report.state {
+        CheckState::Ok => Ok(()),
+        state => Err(Failure {
+            message: String::new(),
+            code: state.code(),
+        }),
+    }
+}
+
+/// `turntop check`: connect, seed, listen `--listen` seconds, report. Every failure is a
+/// report too: Redis unreachable or refusing us is CRITICAL, bad input UNKNOWN.
+fn check_live(args: &cli::CheckArgs) -> Result<(), Failure> {
+    let unknown = |reason: &str| print_check(&check::failed(CheckState::Unknown, reason));
+    let (config, config_path) = match config::load(args.common.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return unknown(&e.0),
+    };
+    let _log = match args
+        .common
+        .log
+        .clone()
+        .or_else(|| config.log_path(config_path.as_deref()))
+    {
+        Some(path) => match logging::init(&path) {
+            Ok(guard) => Some(guard),
+            Err(e) => return unknown(&e),
+        },
+        None => None,
+    };
+    if !(args.listen.is_finite() && args.listen >= 0.0) {
+        return unknown("--listen must be a number of seconds >= 0");
+    }
+    let endpoints = match redis_endpoints(&args.redis, &config) {
+        Ok(e) => e,
+        Err(f) => return unknown(&f.message),
+    };
+    let model_config = ModelConfig {
+        problems: config.problems.thresholds().unwrap_or_default(),
+        retention: config.retention.map_or(config::DEFAULT_RETENTION, |d| d.0),
+        ..ModelConfig::default()
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return unknown(&e.to_string()),
+    };
+    let result = runtime.block_on(live::once(
+        endpoints,
+        std::time::Duration::from_secs_f64(args.listen),
+        model_config,
+        redis_source::RunOptions::default(),
+    ));
+    match result {
+        Ok((model, now)) => print_check(&check::report(&model, now)),
+        Err(e) => print_check(&check::failed(
+            CheckState::Critical,
+            &format!("Redis: {}", e.0),
+        )),
+    }
 }
 
 /// Exit code when a Redis endpoint cannot be reached (or refuses us) under `--once`.
