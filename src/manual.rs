@@ -19,6 +19,7 @@ Examples:
   turntop --once --format csv --raw --filter 'remote=192.0.2.0/24|2001:db8::/32'
   turntop record --redis redis://10.0.0.5:6379 -o coturn.txt --duration 10m --keys
   turntop replay coturn.txt --speed 10        replay it (p pauses, n steps)
+  turntop check --redis redis://127.0.0.1:6379  for Nagios, Icinga, cron: exit 0 OK, 2 CRITICAL
   turntop completions bash > ~/.local/share/bash-completion/completions/turntop
   turntop man > turntop.1";
 
@@ -35,7 +36,10 @@ fn describe(cmd: Command) -> &'static str {
         Command::HalfPageDown => "half a page down",
         Command::Top => "first row",
         Command::Bottom => "last row",
-        Command::Enter => "drill down: realm, its users, a user's allocations, one allocation",
+        Command::Enter => {
+            "drill down: realm, its users, a user's allocations, one allocation; a problem's \
+             subject"
+        }
         Command::Back => "back up one level",
         Command::NextView => "next view",
         Command::PrevView => "previous view",
@@ -65,7 +69,9 @@ const EXIT_STATUS: &str = "\
 1   with --once or record: a Redis endpoint cannot be reached, refuses the credentials or
     drops while listening; the terminal failed
 2   bad input: an argument, the configuration file, a URL, a password or CA file, a
-    capture that is not one, an existing record output without --force or --append";
+    capture that is not one, an existing record output without --force or --append
+check (and replay --check), as monitoring plugins: 0 OK, 1 WARNING, 2 CRITICAL (a critical
+    problem, or Redis unreachable), 3 UNKNOWN (bad arguments or configuration)";
 
 const ENVIRONMENT: &str = "\
 TURNTOP_CONFIG           the configuration file (--config wins)
