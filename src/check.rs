@@ -67,9 +67,7 @@ pub struct CheckReport {
 /// The report on `model`'s problems at `now` (its last tick: call `Model::evict(now)` first).
 pub fn report(model: &Model, now: Time) -> CheckReport {
     let problems = model.problems();
-    let state = problems
-        .worst()
-        .map_or(CheckState::Ok, CheckState::of);
+    let state = problems.worst().map_or(CheckState::Ok, CheckState::of);
     let totals = model.totals(now);
     let summary = match problems.list().first() {
         None => format!(

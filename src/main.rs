@@ -395,7 +395,9 @@ fn run_tui(
 /// Print a check's report; its state is the exit status.
 fn print_check(report: &check::CheckReport) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(report.text.as_bytes()).and_then(|()| out.flush());
+    let _ = out
+        .write_all(report.text.as_bytes())
+        .and_then(|()| out.flush());
     match report.state {
         CheckState::Ok => Ok(()),
         state => Err(Failure {

@@ -84,20 +84,38 @@ fn replay_check_ok_warning_critical() {
     let busy = config("user_allocations = 1");
     let warn = replay_check(Some(&busy));
     assert_eq!((warn.state, warn.code), (CheckState::Warning, 1));
-    assert!(warn.summary.starts_with("0 critical, 1 warning: busy_user alice@lab.example"), "{}", warn.summary);
+    assert!(
+        warn.summary
+            .starts_with("0 critical, 1 warning: busy_user alice@lab.example"),
+        "{}",
+        warn.summary
+    );
     assert_eq!(perf(&warn, "busy_user"), 1.0);
     assert_eq!(warn.lines.len(), 1);
-    assert!(warn.lines[0].starts_with("WARNING busy_user alice@lab.example: 3 live allocations"), "{:?}", warn.lines);
+    assert!(
+        warn.lines[0].starts_with("WARNING busy_user alice@lab.example: 3 live allocations"),
+        "{:?}",
+        warn.lines
+    );
 
     let critical = config("user_allocations = 1\nseverity.busy_user = \"critical\"");
     let crit = replay_check(Some(&critical));
     assert_eq!((crit.state, crit.code), (CheckState::Critical, 2));
-    assert!(crit.lines[0].starts_with("CRITICAL busy_user"), "{:?}", crit.lines);
+    assert!(
+        crit.lines[0].starts_with("CRITICAL busy_user"),
+        "{:?}",
+        crit.lines
+    );
 }
 
 #[test]
 fn bad_arguments_and_a_bad_config_are_unknown() {
-    let p = parse(&turntop().args(["check", "--listen", "soon"]).output().unwrap());
+    let p = parse(
+        &turntop()
+            .args(["check", "--listen", "soon"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!((p.state, p.code), (CheckState::Unknown, 3));
     assert!(p.summary.contains("--listen"), "{}", p.summary);
     let bad = config("severity.nope = \"critical\"");
@@ -109,7 +127,11 @@ fn bad_arguments_and_a_bad_config_are_unknown() {
             .unwrap(),
     );
     assert_eq!((p.state, p.code), (CheckState::Unknown, 3));
-    assert!(p.summary.contains("problems.severity.nope"), "{}", p.summary);
+    assert!(
+        p.summary.contains("problems.severity.nope"),
+        "{}",
+        p.summary
+    );
 }
 
 /// Publish a capture's messages once the check has subscribed (its PSUBSCRIBE shows in
@@ -120,7 +142,10 @@ fn publish_when_subscribed(redis: &RedisServer, capture: &str) -> std::thread::J
     std::thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let n: i64 = redis::cmd("PUBSUB").arg("NUMPAT").query(&mut conn).unwrap_or(0);
+            let n: i64 = redis::cmd("PUBSUB")
+                .arg("NUMPAT")
+                .query(&mut conn)
+                .unwrap_or(0);
             if n > 0 {
                 break;
             }
@@ -154,15 +179,30 @@ fn live_check(redis: &RedisServer, config: Option<&tempfile::NamedTempFile>) -> 
 fn live_check_against_a_real_redis_ok_warning_critical_and_stopped() {
     let mut redis = RedisServer::start();
     let ok = live_check(&redis, None);
-    assert_eq!((ok.state, ok.code), (CheckState::Ok, 0), "{} {:?}", ok.summary, ok.lines);
+    assert_eq!(
+        (ok.state, ok.code),
+        (CheckState::Ok, 0),
+        "{} {:?}",
+        ok.summary,
+        ok.lines
+    );
     assert_eq!(perf(&ok, "live"), 3.0);
     assert_eq!(perf(&ok, "users"), 2.0);
 
     let busy = config("user_allocations = 1");
     let warn = live_check(&redis, Some(&busy));
-    assert_eq!((warn.state, warn.code), (CheckState::Warning, 1), "{}", warn.summary);
+    assert_eq!(
+        (warn.state, warn.code),
+        (CheckState::Warning, 1),
+        "{}",
+        warn.summary
+    );
     assert_eq!(perf(&warn, "busy_user"), 1.0);
-    assert!(warn.lines[0].starts_with("WARNING busy_user alice@lab.example"), "{:?}", warn.lines);
+    assert!(
+        warn.lines[0].starts_with("WARNING busy_user alice@lab.example"),
+        "{:?}",
+        warn.lines
+    );
 
     let critical = config("user_allocations = 1\nseverity.busy_user = \"critical\"");
     let crit = live_check(&redis, Some(&critical));

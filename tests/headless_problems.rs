@@ -21,7 +21,11 @@ fn run(format: &str, extra: &[&str]) -> String {
         .args(extra)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -33,14 +37,30 @@ fn table_and_csv_show_the_problems_view() {
     assert_eq!(header, ["SEVERITY", "PROBLEM", "SUBJECT", "DETAIL", "AGE"]);
     let row = lines.next().unwrap();
     assert!(
-        row.starts_with("warning") && row.contains("busy_user") && row.contains("alice@lab.example"),
+        row.starts_with("warning")
+            && row.contains("busy_user")
+            && row.contains("alice@lab.example"),
         "{row}"
     );
     let csv = run("csv", &["--view", "problems"]);
-    assert!(csv.starts_with("SEVERITY,PROBLEM,SUBJECT,DETAIL,AGE\nwarning,busy_user,alice@lab.example,\"3 live"), "{csv}");
+    assert!(
+        csv.starts_with(
+            "SEVERITY,PROBLEM,SUBJECT,DETAIL,AGE\nwarning,busy_user,alice@lab.example,\"3 live"
+        ),
+        "{csv}"
+    );
     let raw = run("csv", &["--view", "problems", "--raw"]);
-    assert!(raw.lines().nth(1).unwrap().starts_with("warning,busy_user,alice@lab.example,"), "{raw}");
-    assert!(raw.lines().nth(1).unwrap().ends_with(",0"), "age in seconds: {raw}");
+    assert!(
+        raw.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("warning,busy_user,alice@lab.example,"),
+        "{raw}"
+    );
+    assert!(
+        raw.lines().nth(1).unwrap().ends_with(",0"),
+        "age in seconds: {raw}"
+    );
 }
 
 #[test]
@@ -50,7 +70,9 @@ fn json_rows_carry_the_fields() {
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
     let p = &rows[0];
-    for key in ["kind", "severity", "user", "realm", "id", "endpoint", "since", "detail"] {
+    for key in [
+        "kind", "severity", "user", "realm", "id", "endpoint", "since", "detail",
+    ] {
         assert!(p.get(key).is_some(), "{key} in {p}");
     }
     assert_eq!(p["kind"], "busy_user");
@@ -59,9 +81,11 @@ fn json_rows_carry_the_fields() {
     assert_eq!(p["realm"], "lab.example");
     assert!(p["since"].is_f64());
 
-    let filtered: Value =
-        serde_json::from_str(&run("json", &["--view", "problems", "--filter", "severity=critical"]))
-            .unwrap();
+    let filtered: Value = serde_json::from_str(&run(
+        "json",
+        &["--view", "problems", "--filter", "severity=critical"],
+    ))
+    .unwrap();
     assert_eq!(filtered["rows"].as_array().unwrap().len(), 0);
 
     let snapshot: Value = serde_json::from_str(&run("json", &[])).unwrap();

@@ -44,7 +44,13 @@ impl Lab {
     fn new_on(&mut self, at: f64, user: &str, n: u64, local: &str, lifetime: u32) {
         let fields = format!("lifetime={lifetime}, type=UDP, local={local}, remote=192.0.2.7:5000");
         self.publish(at, user, n, EventKind::Status, &format!("new {fields}"));
-        self.publish(at, user, n, EventKind::Status, &format!("refreshed {fields}"));
+        self.publish(
+            at,
+            user,
+            n,
+            EventKind::Status,
+            &format!("refreshed {fields}"),
+        );
     }
 
     fn open(&mut self, at: f64, user: &str, n: u64) {
@@ -58,7 +64,13 @@ impl Lab {
             sentp: 96,
             sentb: bytes,
         };
-        self.publish(at, user, n, EventKind::Traffic(Leg::Client), &counters_payload(&c));
+        self.publish(
+            at,
+            user,
+            n,
+            EventKind::Traffic(Leg::Client),
+            &counters_payload(&c),
+        );
     }
 
     /// `deleted`, then coturn's totals: those of `reports` traffic reports of `bytes` each.
@@ -125,7 +137,11 @@ fn hog_appears_over_allocation_rate_and_clears_when_it_calms_down() {
     let since = lab.m.problems().list()[0].since;
     assert_eq!(since, T0 + 11.5, "first seen");
     assert_eq!(lab.kinds(11.9), [ProblemKind::Hog]);
-    assert_eq!(lab.m.problems().list()[0].since, since, "kept while it lasts");
+    assert_eq!(
+        lab.m.problems().list()[0].since,
+        since,
+        "kept while it lasts"
+    );
     // Silence: the estimate decays (at most a report's worth over the silence).
     assert!(lab.kinds(20.0).is_empty(), "cleared");
 }
@@ -203,7 +219,10 @@ fn endpoint_appears_after_endpoint_after_and_clears_on_reconnect() {
     let p = &lab.m.problems().list()[0];
     assert!(p.detail.contains("connection refused"), "{}", p.detail);
     assert_eq!(p.endpoint.as_deref(), Some("redis-a"));
-    assert!(lab.m.take_new_critical(), "a new critical problem rings once");
+    assert!(
+        lab.m.take_new_critical(),
+        "a new critical problem rings once"
+    );
     lab.tick(16.0);
     assert!(!lab.m.take_new_critical(), "not again while it lasts");
     lab.m
@@ -249,7 +268,10 @@ fn collision_appears_when_two_coturns_share_an_id_and_clears_when_it_ends() {
     lab.new_on(0.0, "alice", 7, "10.0.0.1:3478", 600);
     assert!(lab.kinds(1.0).is_empty());
     lab.new_on(2.0, "alice", 7, "10.0.0.2:3478", 600);
-    assert_eq!(lab.tick(3.0), [(ProblemKind::Collision, Severity::Critical)]);
+    assert_eq!(
+        lab.tick(3.0),
+        [(ProblemKind::Collision, Severity::Critical)]
+    );
     assert!(matches!(
         lab.m.problems().list()[0].subject,
         Subject::Endpoint { endpoint: 0, .. }
@@ -258,7 +280,13 @@ fn collision_appears_when_two_coturns_share_an_id_and_clears_when_it_ends() {
     // ends too.
     lab.delete(4.0, "alice", 7, 0, 0);
     let fields = "lifetime=600, type=UDP, local=10.0.0.2:3478, remote=192.0.2.7:5000";
-    lab.publish(4.2, "alice", 7, EventKind::Status, &format!("refreshed {fields}"));
+    lab.publish(
+        4.2,
+        "alice",
+        7,
+        EventKind::Status,
+        &format!("refreshed {fields}"),
+    );
     assert_eq!(lab.kinds(4.3), [ProblemKind::Collision], "one still open");
     lab.delete(4.5, "alice", 7, 0, 0);
     let kinds = lab.kinds(5.0);

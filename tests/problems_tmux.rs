@@ -53,14 +53,20 @@ fn key_4_shows_the_problems_and_enter_lands_on_the_subject() {
     let s = t.wait_for("the problems view", WAIT, |s| {
         s.contains("SEVERITY") && s.contains("busy_user")
     });
-    assert!(s.contains("▲ warning") && s.contains("alice@lab.example"), "{s}");
+    assert!(
+        s.contains("▲ warning") && s.contains("alice@lab.example"),
+        "{s}"
+    );
     t.keys(&["Enter"]);
     let s = t.wait_for("alice's allocations", WAIT, |s| {
         s.contains("USER") && s.contains("alice") && !s.contains("SEVERITY")
     });
     let rows: Vec<&str> = s.lines().filter(|l| l.starts_with("alice")).collect();
     assert!(!rows.is_empty(), "{s}");
-    assert!(!s.lines().any(|l| l.starts_with("bob")), "only her allocations: {s}");
+    assert!(
+        !s.lines().any(|l| l.starts_with("bob")),
+        "only her allocations: {s}"
+    );
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(WAIT), 0);
 }

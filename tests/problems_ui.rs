@@ -38,7 +38,14 @@ fn troubled_model() -> Model {
     };
     let open = |m: &mut Model, at: f64, user: &str, id: u64, local: &str| {
         publish(m, at, user, id, EventKind::Status, &status(local, "new"));
-        publish(m, at, user, id, EventKind::Status, &status(local, "refreshed"));
+        publish(
+            m,
+            at,
+            user,
+            id,
+            EventKind::Status,
+            &status(local, "refreshed"),
+        );
     };
     let a = "10.0.0.1:3478";
     let counters = |bytes: u64| {
@@ -57,13 +64,41 @@ fn troubled_model() -> Model {
     }
     // hog: 2 MB/s.
     open(&mut m, 680.0, "streamer", 20, a);
-    publish(&mut m, 698.0, "streamer", 20, EventKind::Traffic(Leg::Client), &counters(1000));
-    publish(&mut m, 699.0, "streamer", 20, EventKind::Traffic(Leg::Client), &counters(1_000_000));
+    publish(
+        &mut m,
+        698.0,
+        "streamer",
+        20,
+        EventKind::Traffic(Leg::Client),
+        &counters(1000),
+    );
+    publish(
+        &mut m,
+        699.0,
+        "streamer",
+        20,
+        EventKind::Traffic(Leg::Client),
+        &counters(1_000_000),
+    );
     // mismatch: coturn's total is larger than the reports seen.
     open(&mut m, 600.0, "lossy", 30, a);
-    publish(&mut m, 610.0, "lossy", 30, EventKind::Traffic(Leg::Client), &counters(500));
+    publish(
+        &mut m,
+        610.0,
+        "lossy",
+        30,
+        EventKind::Traffic(Leg::Client),
+        &counters(500),
+    );
     publish(&mut m, 620.0, "lossy", 30, EventKind::Status, "deleted");
-    publish(&mut m, 620.0, "lossy", 30, EventKind::TotalTraffic(Leg::Client), &counters(9000));
+    publish(
+        &mut m,
+        620.0,
+        "lossy",
+        30,
+        EventKind::TotalTraffic(Leg::Client),
+        &counters(9000),
+    );
     // restart: id 40 given to a new allocation on the same listener.
     open(&mut m, 500.0, "carol", 40, a);
     open(&mut m, 690.0, "carol", 40, a);
@@ -118,7 +153,14 @@ fn the_model_finds_every_kind() {
     let mut kinds: Vec<ProblemKind> = m.problems().list().iter().map(|p| p.kind).collect();
     kinds.sort();
     kinds.dedup();
-    assert_eq!(kinds, ProblemKind::ALL.iter().copied().filter(|k| *k != ProblemKind::Silent).collect::<Vec<_>>());
+    assert_eq!(
+        kinds,
+        ProblemKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| *k != ProblemKind::Silent)
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -137,7 +179,10 @@ fn problems_view_at_every_size_with_and_without_colour() {
             );
         }
         let text = t.backend().to_string();
-        assert!(text.contains("✖ 2 crit ▲ 5 warn"), "the badge by glyphs: {text}");
+        assert!(
+            text.contains("✖ 2 crit ▲ 5 warn"),
+            "the badge by glyphs: {text}"
+        );
         insta::assert_snapshot!(format!("problems_no_color_{w}x{h}"), t.backend());
     }
 }
@@ -187,7 +232,12 @@ fn enter_goes_to_the_subject() {
     select(&mut app, &m, ProblemKind::Stuck);
     app.on_key(key(KeyCode::Enter));
     assert!(
-        matches!(app.screen(), Screen::Detail { key: RowKey::Allocation { id: 1, .. } }),
+        matches!(
+            app.screen(),
+            Screen::Detail {
+                key: RowKey::Allocation { id: 1, .. }
+            }
+        ),
         "{:?}",
         app.screen()
     );
@@ -199,7 +249,10 @@ fn enter_goes_to_the_subject() {
     app.on_key(key(KeyCode::Enter));
     assert!(matches!(
         app.screen(),
-        Screen::Table { kind: TableKind::Allocations, scope: Scope::User(_) }
+        Screen::Table {
+            kind: TableKind::Allocations,
+            scope: Scope::User(_)
+        }
     ));
     let t = render(&mut app, &m, 120, 40, ThemeName::None);
     let screen = t.backend().to_string();
@@ -214,7 +267,10 @@ fn enter_goes_to_the_subject() {
     app.on_key(key(KeyCode::Enter));
     assert!(matches!(
         app.screen(),
-        Screen::Table { kind: TableKind::Servers, .. }
+        Screen::Table {
+            kind: TableKind::Servers,
+            ..
+        }
     ));
     render(&mut app, &m, 120, 40, ThemeName::None);
     assert!(
@@ -228,7 +284,10 @@ fn enter_goes_to_the_subject() {
 fn the_bell_rings_once_per_new_critical_problem_and_only_when_asked() {
     let mut m = troubled_model();
     let mut app = App::new(TableKind::Allocations);
-    assert!(!app.bell_due(&mut m), "off by default (and the appearance is taken)");
+    assert!(
+        !app.bell_due(&mut m),
+        "off by default (and the appearance is taken)"
+    );
     let mut m = troubled_model();
     app.bell = true;
     assert!(app.bell_due(&mut m), "a new critical problem");

@@ -10,7 +10,9 @@ use crate::coturn::Leg;
 use crate::filter::Filterable;
 use crate::format::{self, RateUnits};
 use crate::model::view::{Aggregate, AllocationRow, RealmRow, ServerRow, UserRow};
-use crate::model::{Allocation, EndpointId, Hot, Model, Problem, ProblemKind, State, Subject, Time};
+use crate::model::{
+    Allocation, EndpointId, Hot, Model, Problem, ProblemKind, State, Subject, Time,
+};
 use crate::sanitize::filter_name;
 
 mod matcher;

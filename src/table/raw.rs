@@ -40,9 +40,7 @@ impl Row<'_> {
                 | Col::Problem
                 | Col::Subject
                 | Col::Detail,
-            ) => {
-                opt(self.text(col, ctx).map(|t| t.into_owned()))
-            }
+            ) => opt(self.text(col, ctx).map(|t| t.into_owned())),
             (_, Col::Age | Col::Left | Col::LastReport) => opt(self.number(col, now).map(seconds)),
             (_, Col::Bytes) => self.total_bytes().to_string(),
             _ => opt(self.number(col, now).map(integer)),

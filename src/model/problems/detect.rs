@@ -145,9 +145,10 @@ impl Model {
                 });
             };
             let down = match &ep.connection {
-                ConnectionState::Reconnecting { since, reason, .. } => {
-                    Some((*since, format!("Redis unreachable, reconnecting: {}", sanitize(reason))))
-                }
+                ConnectionState::Reconnecting { since, reason, .. } => Some((
+                    *since,
+                    format!("Redis unreachable, reconnecting: {}", sanitize(reason)),
+                )),
                 ConnectionState::AuthFailed { since, reason, .. } => Some((
                     *since,
                     format!("Redis refused our credentials: {}", sanitize(reason)),
