@@ -1,6 +1,8 @@
 //! Frame benchmark (issue 5): with 100k live allocations over 20k users and 50 realms, the time
 //! to build one frame: rows (scope + filter + sort) and drawing them into a 200x50 buffer.
 //! Target: <= 10 ms. Run: `cargo bench --bench frame`.
+//! Issue 13: the same frames with the problems badge, without problems and with thousands, the
+//! Problems view, and the once-a-second tick that finds them (`--quick`: a tenth of the model).
 
 mod common;
 
@@ -151,5 +153,99 @@ fn main() {
             ms(times[times.len() - 1]),
             ms(times[times.len() / 2]) / 10.0
         );
+    }
+    problems_cases(&model, now, &mut terminal, &info, &theme, repeat);
+}
+
+/// Frames with the header's badge on a model without problems and on one with thousands
+/// (thresholds a real server would not use, so that many allocations and users trip them), the
+/// Problems view, and the tick's detection pass; the cases alternate, three rounds, so that
+/// each pair is measured back to back.
+fn problems_cases(
+    model: &turntop::model::Model,
+    now: f64,
+    terminal: &mut Terminal<TestBackend>,
+    info: &HeaderInfo,
+    theme: &Theme,
+    repeat: usize,
+) {
+    use turntop::model::Thresholds;
+    let never = Thresholds {
+        allocation_rate: f64::INFINITY,
+        user_allocations: u32::MAX,
+        user_rate: f64::INFINITY,
+        silent_after: f64::INFINITY,
+        stuck_after: f64::INFINITY,
+        endpoint_after: f64::INFINITY,
+        restart_within: 0.0,
+        ..Thresholds::default()
+    };
+    let many = Thresholds {
+        allocation_rate: 20_000.0,
+        user_allocations: 5,
+        ..Thresholds::default()
+    };
+    let mut quiet = model.clone();
+    quiet.set_problem_thresholds(never);
+    quiet.update_problems(now);
+    let mut troubled = model.clone();
+    troubled.set_problem_thresholds(many);
+    troubled.update_problems(now);
+    println!(
+        "problems: {} on the quiet model, {} on the troubled one",
+        quiet.problems().list().len(),
+        troubled.problems().list().len()
+    );
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let median = |mut times: Vec<Duration>| {
+        times.sort();
+        (ms(times[times.len() / 2]), ms(times[times.len() * 9 / 10]))
+    };
+    for round in 1..=3 {
+        let cases: [(&str, &turntop::model::Model, TableKind); 3] = [
+            (
+                "allocations + badge, no problems",
+                &quiet,
+                TableKind::Allocations,
+            ),
+            (
+                "allocations + badge, with problems",
+                &troubled,
+                TableKind::Allocations,
+            ),
+            (
+                "problems view, with problems",
+                &troubled,
+                TableKind::Problems,
+            ),
+        ];
+        for (name, m, kind) in cases {
+            let mut app = App::new(kind);
+            let mut times = Vec::with_capacity(repeat);
+            for _ in 0..repeat {
+                let t = Instant::now();
+                terminal
+                    .draw(|f| {
+                        ui::draw(f, &mut app, m, now, info, theme);
+                    })
+                    .expect("draw");
+                times.push(t.elapsed());
+            }
+            let (med, p90) = median(times);
+            println!("round {round}: {name:<38} {med:>7.2}ms {p90:>7.2}ms");
+        }
+        for (name, m) in [
+            ("tick: find problems, none", &mut quiet),
+            ("tick: find problems, many", &mut troubled),
+        ] {
+            let mut times = Vec::with_capacity(10);
+            for _ in 0..10 {
+                let t = Instant::now();
+                m.update_problems(now);
+                times.push(t.elapsed());
+            }
+            let (med, p90) = median(times);
+            println!("round {round}: {name:<38} {med:>7.2}ms {p90:>7.2}ms");
+        }
     }
 }

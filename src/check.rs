@@ -129,9 +129,11 @@ pub fn failed(state: CheckState, reason: &str) -> CheckReport {
     }
 }
 
-/// A check's first line, read back (for tests and scripts): state, summary and perfdata
-/// (label, value).
-pub fn parse_first_line(line: &str) -> Option<(CheckState, String, Vec<(String, f64)>)> {
+/// Perfdata read back: (label, value).
+pub type Perfdata = Vec<(String, f64)>;
+
+/// A check's first line, read back (for tests and scripts): state, summary and perfdata.
+pub fn parse_first_line(line: &str) -> Option<(CheckState, String, Perfdata)> {
     let rest = line.strip_prefix("TURNTOP ")?;
     let (word, rest) = rest.split_once(" - ")?;
     let state = CheckState::parse(word)?;

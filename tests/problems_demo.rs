@@ -15,7 +15,7 @@ fn the_demo_shows_stuck_hog_busy_user_mismatch_and_restart() {
     let mut m = Model::new(ModelConfig::default());
     let ep = m.add_endpoint("demo");
     let mut seen = BTreeSet::new();
-    let mut feed = |m: &mut Model, msgs: Vec<turntop::demo::DemoMessage>| {
+    let feed = |m: &mut Model, msgs: Vec<turntop::demo::DemoMessage>| {
         for msg in msgs {
             let ev = msg.into_event(EndpointId(ep.0));
             ev.apply_to(m);
