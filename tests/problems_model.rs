@@ -331,3 +331,17 @@ fn severity_comes_from_the_thresholds_and_critical_sorts_first() {
     assert_eq!(lab.m.problems().count(Severity::Warning), 1);
     assert_eq!(lab.m.problems().count_kind(ProblemKind::Stuck), 1);
 }
+
+#[test]
+fn the_end_of_a_replay_is_not_a_silence() {
+    let mut lab = Lab::with(Thresholds {
+        silent_after: 60.0,
+        ..Thresholds::default()
+    });
+    lab.open(0.0, "caller", 2);
+    lab.traffic(20.0, "caller", 2, 10_000);
+    lab.traffic(40.0, "caller", 2, 10_000);
+    lab.m
+        .set_connection(lab.ep, T0 + 41.0, ConnectionState::Finished);
+    assert!(lab.kinds(200.0).is_empty());
+}

@@ -88,7 +88,7 @@ pub fn commands(app: &App) -> Vec<Hint> {
             Command::NextView,
             place(Some(8), None, "view"),
             Some(format!(
-                "next view ({} allocations, {} users, {} realms, {} problems, {} servers)",
+                "next view ({} alloc. {} users {} realms {} problems {} servers)",
                 key(Command::Allocations),
                 key(Command::Users),
                 key(Command::Realms),

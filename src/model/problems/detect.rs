@@ -164,7 +164,10 @@ impl Model {
             {
                 push(ProblemKind::Endpoint, since, detail);
             }
+            // A replay's end is not a silence.
+            let finished = ep.connection == ConnectionState::Finished;
             if !is_down
+                && !finished
                 && tl.reporting > 0
                 && let Some(last) = ep.last_event
                 && now - last >= t.silent_after
