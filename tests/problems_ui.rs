@@ -307,3 +307,32 @@ fn the_bell_rings_once_per_new_critical_problem_and_only_when_asked() {
     m.evict(NOW + 10.0);
     assert!(app.bell_due(&mut m));
 }
+
+#[test]
+fn json_of_an_allocation_problem_names_user_realm_id_and_endpoint() {
+    let m = troubled_model();
+    let stuck = m
+        .problems()
+        .list()
+        .iter()
+        .find(|p| p.kind == ProblemKind::Stuck)
+        .expect("a stuck allocation");
+    let out = turntop::problem_out::problem_out(stuck, NOW);
+    let v = serde_json::to_value(&out).unwrap();
+    assert_eq!(v["kind"], "stuck");
+    assert_eq!(v["severity"], "warning");
+    assert_eq!(v["user"], "dead-client");
+    assert_eq!(v["realm"], "example.org");
+    assert_eq!(v["id"], "000000000000000001");
+    assert_eq!(v["endpoint"], "turn-1");
+    assert_eq!(v["since"], T0 + 600.0);
+    let endpoint = m
+        .problems()
+        .list()
+        .iter()
+        .find(|p| p.kind == ProblemKind::Endpoint)
+        .expect("an endpoint problem");
+    let v = serde_json::to_value(turntop::problem_out::problem_out(endpoint, NOW)).unwrap();
+    assert_eq!(v["endpoint"], "turn-2");
+    assert!(v["user"].is_null() && v["id"].is_null());
+}
