@@ -188,7 +188,7 @@ fn step(rng: &mut Rng, c: &Corpus, m: &mut Model, ep: EndpointId, t: &mut f64) {
         _ => rng.below(200) as f64 / 1000.0,
     };
     match rng.below(100) {
-        0 => m.evict(*t),
+        0 => m.tick(*t),
         1 => m.begin_seed(ep, *t),
         2 => m.end_seed(ep, *t),
         3..=5 => {

@@ -64,7 +64,7 @@ pub struct CheckReport {
     pub text: String,
 }
 
-/// The report on `model`'s problems at `now` (its last tick: call `Model::evict(now)` first).
+/// The report on `model`'s problems at `now` (its last tick: call `Model::tick(now)` first).
 pub fn report(model: &Model, now: Time) -> CheckReport {
     let problems = model.problems();
     let state = problems.worst().map_or(CheckState::Ok, CheckState::of);

@@ -155,7 +155,7 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
     if args.view.once || args.check {
         let now = replay::apply_all_with_passes(&mut model, endpoint, &records, &later);
         if args.check {
-            model.evict(now);
+            model.tick(now);
             return print_check(&check::report(&model, now));
         }
         return print_once(&args.view, config, &model, now);
@@ -209,7 +209,7 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
     for m in demo.prewarm() {
         model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
     }
-    model.evict(now);
+    model.tick(now);
     let Some(app) = app else {
         return print_once(&cli.view, config, &model, now);
     };

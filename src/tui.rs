@@ -193,7 +193,7 @@ async fn event_loop(
             }
             _ = tick.tick() => {
                 let now = s.clock.now(&s.model);
-                s.model.evict(now);
+                s.model.tick(now);
                 if s.app.bell_due(&mut s.model) {
                     // BEL: the terminal rings (or flashes), once per new critical problem.
                     let mut out = io::stdout();

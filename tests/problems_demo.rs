@@ -23,14 +23,14 @@ fn the_demo_shows_stuck_hog_busy_user_mismatch_and_restart() {
     };
     let warm = demo.prewarm();
     feed(&mut m, warm);
-    m.evict(START);
+    m.tick(START);
     let mut t = START;
     // Long enough for every episode to come around at the default pace (and a restart).
     while t < START + 1800.0 && seen.len() < 5 {
         t += 1.0;
         let msgs = demo.advance(t);
         feed(&mut m, msgs);
-        m.evict(t);
+        m.tick(t);
         for p in m.problems().list() {
             seen.insert(p.kind);
         }

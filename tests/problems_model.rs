@@ -1,6 +1,6 @@
 //! Problems computed by the model (issue 13), one test per kind on a fixed clock: each appears
 //! at its threshold and not before, and clears when its cause is gone. Messages go through the
-//! real parser, as coturn publishes them; the tick (`evict`) finds the problems, as in the TUI.
+//! real parser, as coturn publishes them; the tick (`Model::tick`) finds the problems, as in the TUI.
 
 use turntop::coturn::{AllocationId, Counters, EventKind, Leg, channel_name, counters_payload};
 use turntop::model::{
@@ -89,7 +89,7 @@ impl Lab {
     }
 
     fn tick(&mut self, at: f64) -> Vec<(ProblemKind, Severity)> {
-        self.m.evict(T0 + at);
+        self.m.tick(T0 + at);
         self.m.check_invariants(T0 + at).expect("invariants");
         self.m
             .problems()

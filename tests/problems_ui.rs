@@ -116,7 +116,7 @@ fn troubled_model() -> Model {
             reason: "connection refused".into(),
         },
     );
-    m.evict(NOW);
+    m.tick(NOW);
     m.check_invariants(NOW).expect("invariants");
     m
 }
@@ -291,7 +291,7 @@ fn the_bell_rings_once_per_new_critical_problem_and_only_when_asked() {
     let mut m = troubled_model();
     app.bell = true;
     assert!(app.bell_due(&mut m), "a new critical problem");
-    m.evict(NOW + 1.0);
+    m.tick(NOW + 1.0);
     assert!(!app.bell_due(&mut m), "not again while it lasts");
     // A new one: the second Redis refuses our credentials as well.
     let c = m.add_endpoint("turn-3");
@@ -304,7 +304,7 @@ fn the_bell_rings_once_per_new_critical_problem_and_only_when_asked() {
             reason: "WRONGPASS".into(),
         },
     );
-    m.evict(NOW + 10.0);
+    m.tick(NOW + 10.0);
     assert!(app.bell_due(&mut m));
 }
 

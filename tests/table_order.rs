@@ -41,7 +41,7 @@ fn demo_model(secs: f64) -> (Model, f64) {
     for msg in &msgs {
         m.apply_raw(ep, msg.at, &msg.channel, msg.payload.as_bytes());
     }
-    m.evict(t);
+    m.tick(t);
     m.check_hot().unwrap();
     (m, t + 0.5)
 }

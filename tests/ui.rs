@@ -642,7 +642,7 @@ fn fleet_model() -> (Model, f64) {
         m.seed_status(ep, T0 + 32.0, &key, value.as_bytes());
     }
     m.end_seed(ep, T0 + 32.0);
-    m.evict(T0 + 60.0);
+    m.tick(T0 + 60.0);
     m.check_invariants(T0 + 60.0).expect("invariants");
     (m, T0 + 60.0)
 }

@@ -102,8 +102,8 @@ impl Model {
 
     /// Evict what has been gone for longer than the retention: ended allocations, sessions that
     /// never got a status, then users and realms with nothing left. Also moves the rows whose
-    /// status key went missing on (see `seed`), and finds the problems (see `problems`). Call it
-    /// once a second.
+    /// status key went missing on (see `seed`). Call it once a second (or `tick`, which also
+    /// finds the problems).
     pub fn evict(&mut self, now: Time) {
         self.check_watched(now);
         let retention = self.config.retention;
@@ -127,7 +127,6 @@ impl Model {
                 _ => {}
             }
         }
-        self.update_problems(now);
     }
 
     fn remove_allocation(&mut self, slot: u32) {

@@ -3,9 +3,9 @@
 //! becomes a problem (the config's `[problems]`), `detect` finds them.
 //!
 //! Why in the tick and not per frame: a frame must stay within its budget at 100k allocations,
-//! and problems change on the scale of seconds. The once-a-second tick (`Model::evict`) walks
-//! the compact hot copies once (the pass eviction already makes a second's work of) and keeps
-//! the list; a frame reads the list and its counts, which cost nothing.
+//! and problems change on the scale of seconds. The once-a-second tick (`Model::tick`: eviction,
+//! then detection) walks the compact hot copies once and keeps the list; a frame reads the list
+//! and its counts, which cost nothing.
 
 mod detect;
 mod kind;
@@ -96,6 +96,15 @@ impl Problems {
 }
 
 impl super::Model {
+    /// The once-a-second tick of a loop that shows or reports: eviction (`evict`), then the
+    /// problems. A replay at full speed evicts every captured second but finds the problems
+    /// once, at its end: detection is a pass over every allocation, worth once a wall-clock
+    /// second, not 100 times one.
+    pub fn tick(&mut self, now: Time) {
+        self.evict(now);
+        self.update_problems(now);
+    }
+
     pub fn problems(&self) -> &Problems {
         &self.problems
     }
