@@ -9,6 +9,7 @@ pub mod capture;
 pub mod clock;
 pub mod column;
 pub mod config;
+pub mod coturn_cli;
 pub mod coturn;
 pub mod demo;
 pub mod filter;
