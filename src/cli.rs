@@ -23,7 +23,7 @@ use turntop::ui::ThemeName;
 )]
 pub struct Cli {
     /// Run on the bundled demo (a living, simulated coturn), no Redis needed.
-    #[arg(long, conflicts_with_all = ["redis", "redis_password_file", "redis_ca", "redis_insecure", "listen"])]
+    #[arg(long, conflicts_with_all = ["redis", "redis_password_file", "redis_ca", "redis_insecure", "listen", "coturn_cli", "coturn_cli_password_file"])]
     pub demo: bool,
 
     /// Seed of the demo generator (the same seed gives the same picture).
@@ -35,6 +35,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub redis: RedisArgs,
+
+    #[command(flatten)]
+    pub coturn_cli: CoturnCliArgs,
 
     /// With --once against Redis: seconds to listen after seeding, before printing.
     #[arg(long, default_value_t = 0.0, value_name = "SECS", requires = "once")]
@@ -114,6 +117,24 @@ pub struct ViewArgs {
     /// Initial history window of sparklines and charts: seconds or e.g. 5m [default: 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub history: Option<f64>,
+}
+
+/// coturn's admin CLI beside each Redis (the live view).
+#[derive(Args, Debug, Clone)]
+pub struct CoturnCliArgs {
+    /// coturn's admin CLI (telnet, coturn --cli-port) as HOST:PORT, paired in order with
+    /// --redis (repeatable): peers, relay addresses, coturn's own count, K to cancel a session.
+    #[arg(long = "coturn-cli", value_name = "HOST:PORT")]
+    pub coturn_cli: Vec<String>,
+
+    /// Read coturn's CLI password (--cli-password) from this file (first line); else from
+    /// TURNTOP_COTURN_CLI_PASSWORD.
+    #[arg(long, value_name = "FILE")]
+    pub coturn_cli_password_file: Option<PathBuf>,
+
+    /// Never cancel a session (K off), e.g. on a shared terminal.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// Where coturn's Redis is: the live view and `record`.

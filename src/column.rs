@@ -36,6 +36,8 @@ pub enum Col {
     Unconfirmed,
     /// Servers: open allocations whose id another coturn on the same Redis used too.
     Collided,
+    /// Allocations: peer addresses coturn's CLI lists (shown while a CLI is up).
+    Peers,
 }
 
 /// What a filter term on a column compares, and so how its value is read.
@@ -54,7 +56,7 @@ pub enum ValueKind {
 }
 
 impl Col {
-    pub const ALL: [Col; 24] = [
+    pub const ALL: [Col; 25] = [
         Col::User,
         Col::Realm,
         Col::Id,
@@ -79,6 +81,7 @@ impl Col {
         Col::Ended,
         Col::Unconfirmed,
         Col::Collided,
+        Col::Peers,
     ];
 
     /// The title on screen.
@@ -108,6 +111,7 @@ impl Col {
             Col::Ended => "ENDED",
             Col::Unconfirmed => "UNCONF",
             Col::Collided => "SHARED",
+            Col::Peers => "PEERS",
         }
     }
 
@@ -138,6 +142,7 @@ impl Col {
             Col::Ended => "ended",
             Col::Unconfirmed => "unconf",
             Col::Collided => "shared",
+            Col::Peers => "peers",
         }
     }
 
@@ -176,6 +181,10 @@ impl Col {
                 "open allocations whose status key is gone and that were not heard from since"
             }
             Col::Collided => "open allocations whose id another coturn on the same Redis uses too",
+            Col::Peers => {
+                "peer addresses coturn's CLI lists for the allocation (with --coturn-cli, for the \
+                 user on screen; not sorted or filtered on)"
+            }
         }
     }
 
@@ -207,6 +216,7 @@ impl Col {
             Col::Ended => &[],
             Col::Unconfirmed => &["unconfirmed"],
             Col::Collided => &["collided", "collisions"],
+            Col::Peers => &[],
         }
     }
 
@@ -232,7 +242,8 @@ impl Col {
             | Col::Expired
             | Col::Ended
             | Col::Unconfirmed
-            | Col::Collided => ValueKind::Count,
+            | Col::Collided
+            | Col::Peers => ValueKind::Count,
         }
     }
 

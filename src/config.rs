@@ -41,6 +41,8 @@ pub struct Config {
     pub keys: HashMap<Command, KeyList>,
     /// The log file (`--log`); relative to the configuration file's directory.
     pub log: Option<PathBuf>,
+    /// `--read-only`: `K` never cancels a session.
+    pub read_only: Option<bool>,
 }
 
 impl Config {
@@ -60,6 +62,8 @@ impl Config {
 pub struct RedisConfig {
     pub url: String,
     pub name: Option<String>,
+    /// coturn's admin CLI beside this Redis: `host:port` (the password never goes here).
+    pub cli: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -252,6 +256,14 @@ fn validate(config: &Config, name: &str, text: &str) -> Result<(), ConfigError> 
                 line_of(text, &r.url)
             ))
         })?;
+        if let Some(cli) = &r.cli {
+            crate::coturn_cli::check_addr(cli).map_err(|e| {
+                ConfigError(format!(
+                    "config {name}: line {}, key `redis.cli`: {e}",
+                    line_of(text, cli)
+                ))
+            })?;
+        }
     }
     for (kind, cols) in [
         (TableKind::Allocations, &config.columns.allocations),
@@ -409,7 +421,8 @@ mod tests {
             c.redis,
             [RedisConfig {
                 url: crate::source::redis::DEFAULT_URL.into(),
-                name: None
+                name: None,
+                cli: None,
             }]
         );
         let defaults = App::new(TableKind::Allocations);

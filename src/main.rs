@@ -6,6 +6,7 @@ use clap::{CommandFactory, Parser};
 use turntop::app::App;
 use turntop::capture;
 use turntop::clock::{self, Clock};
+use turntop::coturn_cli::view::CancelPolicy;
 use turntop::config::{self, Config};
 use turntop::format::RateUnits;
 use turntop::live;
@@ -136,6 +137,7 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
     }
     let mut app = build_app(&args.view, config)?;
     app.replay = true;
+    app.cli.cancel = CancelPolicy::Disabled("replay");
     tui::check_terminal().map_err(usage)?;
     let start = records.first().map_or(0.0, |r| r.epoch);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -162,6 +164,7 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
         async move {
             replay::run_controlled(records, later, endpoint, speed, tx, control_rx).await;
         },
+        Vec::new(),
     )
 }
 
@@ -172,7 +175,8 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
     let app = if cli.view.once {
         None
     } else {
-        let app = build_app(&cli.view, config)?;
+        let mut app = build_app(&cli.view, config)?;
+        app.cli.cancel = CancelPolicy::Disabled("demo");
         tui::check_terminal().map_err(usage)?;
         Some(app)
     };
@@ -202,12 +206,17 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
         async move {
             turntop::demo::follow(demo, endpoint, tx, trigger).await;
         },
+        Vec::new(),
     )
 }
 
 fn live(cli: &Cli, config: &Config) -> Result<(), Failure> {
     let endpoints = redis_endpoints(&cli.redis, config)?;
-    let app = build_app(&cli.view, config)?;
+    let mut app = build_app(&cli.view, config)?;
+    let coturn_cli = coturn_cli_endpoints(cli, config, endpoints.len())?;
+    if cli.coturn_cli.read_only || config.read_only == Some(true) {
+        app.cli.cancel = CancelPolicy::Disabled("read-only");
+    }
     tui::check_terminal().map_err(usage)?;
     let mut model = Model::new(model_config(&cli.view, config));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -236,7 +245,61 @@ fn live(cli: &Cli, config: &Config) -> Result<(), Failure> {
         async move {
             futures::future::join_all(tasks).await;
         },
+        coturn_cli,
     )
+}
+
+/// coturn's CLI of each endpoint (`--coturn-cli` paired in order with the endpoints, else
+/// `cli` of each `[[redis]]`), with the password from the file or the environment.
+fn coturn_cli_endpoints(
+    cli: &Cli,
+    config: &Config,
+    endpoints: usize,
+) -> Result<Vec<Option<turntop::coturn_cli::CliEndpoint>>, Failure> {
+    use turntop::coturn_cli as cc;
+    let addrs: Vec<Option<String>> = if cli.coturn_cli.coturn_cli.is_empty() {
+        if cli.redis.redis.is_empty() {
+            config.redis.iter().map(|r| r.cli.clone()).collect()
+        } else {
+            Vec::new()
+        }
+    } else {
+        if cli.coturn_cli.coturn_cli.len() > endpoints {
+            return Err(usage(format!(
+                "{} --coturn-cli for {endpoints} Redis endpoint(s): each --coturn-cli pairs with \
+                 the --redis at the same position",
+                cli.coturn_cli.coturn_cli.len()
+            )));
+        }
+        cli.coturn_cli.coturn_cli.iter().cloned().map(Some).collect()
+    };
+    if addrs.iter().all(Option::is_none) {
+        return Ok(Vec::new());
+    }
+    for a in addrs.iter().flatten() {
+        cc::check_addr(a).map_err(|e| usage(format!("--coturn-cli: {e}")))?;
+    }
+    let password = cc::password(
+        cli.coturn_cli.coturn_cli_password_file.as_deref(),
+        std::env::var(cc::PASSWORD_ENV).ok(),
+    )
+    .map_err(usage)?
+    .ok_or_else(|| {
+        usage(format!(
+            "coturn's CLI needs its password (--cli-password): --coturn-cli-password-file FILE \
+             or {}",
+            cc::PASSWORD_ENV
+        ))
+    })?;
+    Ok(addrs
+        .into_iter()
+        .map(|a| {
+            a.map(|addr| cc::CliEndpoint {
+                addr,
+                password: password.clone(),
+            })
+        })
+        .collect())
 }
 
 fn theme(cli: &ViewArgs, config: &Config) -> Theme {
@@ -335,6 +398,7 @@ fn run_tui(
     theme: Theme,
     clock: impl FnOnce() -> Clock,
     producer: impl std::future::Future<Output = ()> + Send + 'static,
+    cli: Vec<Option<turntop::coturn_cli::CliEndpoint>>,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
     runtime
@@ -351,6 +415,7 @@ fn run_tui(
                 theme,
                 control,
                 reconcilers,
+                cli,
             })
             .await;
             task.abort();
@@ -371,6 +436,7 @@ const EXIT_UNREACHABLE: u8 = 1;
 /// `turntop --once` against live Redis: connect, seed, listen `--listen` seconds, print.
 fn live_once(cli: &Cli, config: &Config) -> Result<(), Failure> {
     let endpoints = redis_endpoints(&cli.redis, config)?;
+    let coturn_cli = coturn_cli_endpoints(cli, config, endpoints.len())?;
     if !(cli.listen.is_finite() && cli.listen >= 0.0) {
         return Err(usage("--listen must be a number of seconds >= 0"));
     }
@@ -386,13 +452,26 @@ fn live_once(cli: &Cli, config: &Config) -> Result<(), Failure> {
             message: e.0,
             code: EXIT_UNREACHABLE,
         })?;
-    print_once(&cli.view, config, &model, now)
+    let cli_view = runtime.block_on(turntop::coturn_cli::once::fetch(&coturn_cli, &model, now));
+    print_once_with(&cli.view, config, &model, now, cli_view)
 }
 
 /// `--once`: the view (table, csv) or the snapshot (json; the view's rows when --view,
 /// --filter or --sort is given).
 fn print_once(cli: &ViewArgs, config: &Config, model: &Model, now: f64) -> Result<(), Failure> {
-    let app = build_app(cli, config)?;
+    print_once_with(cli, config, model, now, Default::default())
+}
+
+/// [`print_once`] with what coturn's CLIs said (the JSON's `coturn_cli`, the PEERS column).
+fn print_once_with(
+    cli: &ViewArgs,
+    config: &Config,
+    model: &Model,
+    now: f64,
+    cli_view: turntop::coturn_cli::CliView,
+) -> Result<(), Failure> {
+    let mut app = build_app(cli, config)?;
+    app.cli = cli_view;
     let output = turntop::headless::Output {
         format: cli.format,
         raw: cli.raw,

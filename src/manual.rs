@@ -56,6 +56,7 @@ fn describe(cmd: Command) -> &'static str {
         Command::Suspend => "suspend to the shell (fg resumes)",
         Command::Pause => "replays: pause or resume (the clock too)",
         Command::Step => "replays: deliver the next message (pauses first)",
+        Command::Cancel => "cancel the selected allocation through coturn's CLI (asks first; needs --coturn-cli)",
     }
 }
 

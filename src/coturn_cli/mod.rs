@@ -3,6 +3,8 @@
 //! (I/O); `poller` runs one task per endpoint; `view` is what the loop and the drawing read.
 
 pub mod client;
+pub mod link;
+pub mod once;
 pub mod parse;
 pub mod poller;
 pub mod telnet;

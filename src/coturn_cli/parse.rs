@@ -7,7 +7,7 @@
 use crate::sanitize::sanitize;
 
 /// One session of a `ps` answer: what Redis does not carry.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CliSession {
     /// The allocation id of the Redis channels.
     #[serde(skip)]
