@@ -6,8 +6,8 @@ use clap::{CommandFactory, Parser};
 use turntop::app::App;
 use turntop::capture;
 use turntop::clock::{self, Clock};
-use turntop::coturn_cli::view::CancelPolicy;
 use turntop::config::{self, Config};
+use turntop::coturn_cli::view::CancelPolicy;
 use turntop::format::RateUnits;
 use turntop::live;
 use turntop::logging;
@@ -271,7 +271,12 @@ fn coturn_cli_endpoints(
                 cli.coturn_cli.coturn_cli.len()
             )));
         }
-        cli.coturn_cli.coturn_cli.iter().cloned().map(Some).collect()
+        cli.coturn_cli
+            .coturn_cli
+            .iter()
+            .cloned()
+            .map(Some)
+            .collect()
     };
     if addrs.iter().all(Option::is_none) {
         return Ok(Vec::new());
@@ -453,6 +458,14 @@ fn live_once(cli: &Cli, config: &Config) -> Result<(), Failure> {
             code: EXIT_UNREACHABLE,
         })?;
     let cli_view = runtime.block_on(turntop::coturn_cli::once::fetch(&coturn_cli, &model, now));
+    for ep in cli_view.endpoints.iter().flatten() {
+        if let turntop::coturn_cli::CliState::Down(why) = &ep.state {
+            eprintln!(
+                "turntop: warning: coturn CLI {}: {why}; printed without its fields",
+                ep.addr
+            );
+        }
+    }
     print_once_with(&cli.view, config, &model, now, cli_view)
 }
 

@@ -56,7 +56,9 @@ fn describe(cmd: Command) -> &'static str {
         Command::Suspend => "suspend to the shell (fg resumes)",
         Command::Pause => "replays: pause or resume (the clock too)",
         Command::Step => "replays: deliver the next message (pauses first)",
-        Command::Cancel => "cancel the selected allocation through coturn's CLI (asks first; needs --coturn-cli)",
+        Command::Cancel => {
+            "cancel the selected allocation through coturn's CLI (asks first; needs --coturn-cli)"
+        }
     }
 }
 

@@ -13,7 +13,10 @@ fn answers(name: &str) -> Vec<String> {
     let (mut text, mut replies) = (Vec::new(), Vec::new());
     Telnet::default().feed(&raw, &mut text, &mut replies);
     let text = String::from_utf8(text).expect("utf-8");
-    split_answers(&text).into_iter().map(str::to_owned).collect()
+    split_answers(&text)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
@@ -38,7 +41,10 @@ fn ps_capped_at_cli_max_output_sessions() {
     assert_eq!(s.client_addr.as_deref(), Some("127.0.0.1:36645"));
     assert_eq!(s.server_addr.as_deref(), Some("127.0.0.1:23478"));
     assert_eq!(s.relay, ["127.0.0.1:24038"]);
-    assert_eq!((s.fingerprints, s.mobile, s.bps_cap), (Some(true), Some(false), None));
+    assert_eq!(
+        (s.fingerprints, s.mobile, s.bps_cap),
+        (Some(true), Some(false), None)
+    );
 }
 
 #[test]

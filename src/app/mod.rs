@@ -104,7 +104,10 @@ pub enum Action {
     /// A replay should deliver its next message.
     Step,
     /// `K`, `y`: cancel this session through its coturn's CLI (`cs <id>`).
-    Cancel { endpoint: u16, id: u64 },
+    Cancel {
+        endpoint: u16,
+        id: u64,
+    },
 }
 
 #[derive(Clone, Debug)]

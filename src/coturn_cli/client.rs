@@ -52,9 +52,10 @@ impl CliClient {
     /// Connects and logs in.
     pub async fn connect(ep: &CliEndpoint) -> Result<CliClient, CliError> {
         let addr = crate::sanitize::sanitize(&ep.addr);
-        let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&ep.addr)).await {
-            Err(_) => return Err(CliError::Connect(format!("coturn CLI {addr}: connect timed out"))),
-            Ok(Err(e)) => return Err(CliError::Connect(format!("coturn CLI {addr}: {e}"))),
+        let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&ep.addr)).await
+        {
+            Err(_) => return Err(CliError::Connect("connect timed out".into())),
+            Ok(Err(e)) => return Err(CliError::Connect(format!("connect: {e}"))),
             Ok(Ok(s)) => s,
         };
         let _ = stream.set_nodelay(true);
@@ -65,7 +66,11 @@ impl CliClient {
         };
         c.read_until("the password prompt", asks_password).await?;
         // A password is one line: a line break in it would be a second command.
-        let password: String = ep.password.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+        let password: String = ep
+            .password
+            .chars()
+            .filter(|c| !matches!(c, '\r' | '\n'))
+            .collect();
         c.text.clear();
         c.send(&password).await?;
         c.read_until("the prompt after the password", |t| {

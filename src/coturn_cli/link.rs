@@ -3,9 +3,9 @@
 
 use tokio::sync::mpsc;
 
+use super::CliEndpoint;
 use super::poller::{self, PollerHandle};
 use super::view::{CliEvent, CliView, EndpointCli};
-use super::CliEndpoint;
 use crate::model::{EndpointId, Model, State, Time};
 
 pub struct CliLink {

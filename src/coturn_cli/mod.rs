@@ -36,7 +36,12 @@ pub const PASSWORD_ENV: &str = "TURNTOP_COTURN_CLI_PASSWORD";
 
 /// Checks a `host:port` (`[v6]:port` too): a clear one-line error otherwise.
 pub fn check_addr(addr: &str) -> Result<(), String> {
-    let bad = |why: &str| Err(format!("invalid coturn CLI address '{}': {why}", crate::sanitize::sanitize(addr)));
+    let bad = |why: &str| {
+        Err(format!(
+            "invalid coturn CLI address '{}': {why}",
+            crate::sanitize::sanitize(addr)
+        ))
+    };
     let Some((host, port)) = addr.rsplit_once(':') else {
         return bad("write host:port, e.g. 127.0.0.1:5766");
     };
@@ -51,13 +56,19 @@ pub fn check_addr(addr: &str) -> Result<(), String> {
 
 /// The password: from `file` (first line) if given, else from `env`. `None`: no password
 /// anywhere (coturn's CLI always needs one).
-pub fn password(file: Option<&std::path::Path>, env: Option<String>) -> Result<Option<String>, String> {
+pub fn password(
+    file: Option<&std::path::Path>,
+    env: Option<String>,
+) -> Result<Option<String>, String> {
     if let Some(f) = file {
         let text = std::fs::read_to_string(f)
             .map_err(|e| format!("--coturn-cli-password-file {}: {e}", f.display()))?;
         let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
         if line.is_empty() {
-            return Err(format!("--coturn-cli-password-file {}: the first line is empty", f.display()));
+            return Err(format!(
+                "--coturn-cli-password-file {}: the first line is empty",
+                f.display()
+            ));
         }
         return Ok(Some(line.to_owned()));
     }
@@ -80,7 +91,10 @@ mod tests {
 
     #[test]
     fn the_password_never_shows_in_debug() {
-        let e = CliEndpoint { addr: "h:1".into(), password: "s3cret".into() };
+        let e = CliEndpoint {
+            addr: "h:1".into(),
+            password: "s3cret".into(),
+        };
         assert!(!format!("{e:?}").contains("s3cret"));
     }
 
@@ -89,8 +103,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("pw");
         std::fs::write(&f, "abc\nrest\n").unwrap();
-        assert_eq!(password(Some(&f), Some("env".into())).unwrap().as_deref(), Some("abc"));
-        assert_eq!(password(None, Some("env".into())).unwrap().as_deref(), Some("env"));
+        assert_eq!(
+            password(Some(&f), Some("env".into())).unwrap().as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            password(None, Some("env".into())).unwrap().as_deref(),
+            Some("env")
+        );
         assert_eq!(password(None, None).unwrap(), None);
         std::fs::write(&f, "\n").unwrap();
         assert!(password(Some(&f), None).unwrap_err().contains("empty"));

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeSet;
 
+use super::CliEndpoint;
 use super::client::CliClient;
 use super::parse::{parse_ps, parse_pu};
 use super::view::{CliEvent, CliState, CliView, EndpointCli};
-use super::CliEndpoint;
 use crate::model::{Model, Time};
 use crate::output::AllocationOut;
 
@@ -88,7 +88,9 @@ pub fn annotate<'a>(
         let Some(endpoint) = model.endpoints().iter().position(|e| e.label == a.endpoint) else {
             continue;
         };
-        let Ok(id) = a.id.parse::<u64>() else { continue };
+        let Ok(id) = a.id.parse::<u64>() else {
+            continue;
+        };
         a.coturn_cli = view.session(endpoint as u16, id).cloned();
     }
 }

@@ -213,9 +213,7 @@ pub fn parse_pu(answer: &str) -> Result<PuAnswer, ParseError> {
         if let Some(t) = total_line(line) {
             total = Some(t);
         } else if let Some(rest) = line.strip_prefix("user: <") {
-            let (user, n) = rest
-                .rsplit_once(">, ")
-                .ok_or_else(|| unexpected(line))?;
+            let (user, n) = rest.rsplit_once(">, ").ok_or_else(|| unexpected(line))?;
             let n = n
                 .strip_suffix(" sessions")
                 .and_then(|n| n.parse().ok())
@@ -255,16 +253,26 @@ mod tests {
         assert_eq!(s.relay_protocol.as_deref(), Some("UDP"));
         assert_eq!(s.relay, ["192.0.2.2:50000", "[2001:db8::1]:50001"]);
         assert_eq!(s.tls_method.as_deref(), Some("TLSv1.3"));
-        assert_eq!((s.fingerprints, s.mobile, s.bps_cap), (Some(false), Some(true), Some(1000)));
+        assert_eq!(
+            (s.fingerprints, s.mobile, s.bps_cap),
+            (Some(false), Some(true), Some(1000))
+        );
         assert_eq!(s.peers, ["198.51.100.7:4000"]);
     }
 
     #[test]
     fn control_characters_in_names_are_sanitized() {
-        let text = "    1) id=1, user <a\x1b[2Jb>:\r\n      origin: x\x07y\r\n\r\n  Total sessions: 1\r\n";
+        let text =
+            "    1) id=1, user <a\x1b[2Jb>:\r\n      origin: x\x07y\r\n\r\n  Total sessions: 1\r\n";
         let a = parse_ps(text).unwrap();
         assert!(!a.sessions[0].user.contains('\x1b'));
-        assert!(!a.sessions[0].origin.as_deref().unwrap_or("").contains('\x07'));
+        assert!(
+            !a.sessions[0]
+                .origin
+                .as_deref()
+                .unwrap_or("")
+                .contains('\x07')
+        );
     }
 
     #[test]
@@ -275,13 +283,20 @@ mod tests {
             parse_ps(&format!("{head}\r\n  Total sessions: 2\r\n")),
             Err(ParseError::Unexpected(_))
         ));
-        assert_eq!(parse_pu("    user: <a>, 1 sessions\r\n"), Err(ParseError::Truncated));
-        assert!(matches!(parse_pu("garbage\r\n  Total sessions: 0\r\n"), Err(ParseError::Unexpected(_))));
+        assert_eq!(
+            parse_pu("    user: <a>, 1 sessions\r\n"),
+            Err(ParseError::Truncated)
+        );
+        assert!(matches!(
+            parse_pu("garbage\r\n  Total sessions: 0\r\n"),
+            Err(ParseError::Unexpected(_))
+        ));
     }
 
     #[test]
     fn user_names_with_angle_brackets() {
-        let a = parse_ps("  1) id=5, user <x>:y, user <z>:\r\n\r\n  Total sessions: 1\r\n").unwrap();
+        let a =
+            parse_ps("  1) id=5, user <x>:y, user <z>:\r\n\r\n  Total sessions: 1\r\n").unwrap();
         assert_eq!(a.sessions[0].user, "x>:y, user <z");
         let p = parse_pu("    user: <a>, b>, 2 sessions\r\n  Total sessions: 2\r\n").unwrap();
         assert_eq!(p.users, [("a>, b".to_string(), 2)]);

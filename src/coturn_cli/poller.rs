@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use super::CliEndpoint;
 use super::client::{CliClient, CliError};
 use super::parse::{parse_ps, parse_pu};
 use super::view::{CliEvent, CliState};
-use super::CliEndpoint;
 use crate::source::redis::Backoff;
 
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -80,7 +80,8 @@ async fn run(
         failures += 1;
         let random = (std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos()) % 1000) as f64
+            .map_or(0, |d| d.subsec_nanos())
+            % 1000) as f64
             / 1000.0;
         tokio::time::sleep(backoff.delay(failures, random)).await;
     }
@@ -110,10 +111,10 @@ async fn serve(
                     }
                 }
                 let user = want.borrow_and_update().clone();
-                if let Some(user) = user {
-                    if let Err(e) = ps_user(client, &user, send).await {
-                        return e;
-                    }
+                if let Some(user) = user
+                    && let Err(e) = ps_user(client, &user, send).await
+                {
+                    return e;
                 }
             }
             id = cancel.recv() => {

@@ -77,6 +77,40 @@ pub fn encode_line(line: &str) -> Vec<u8> {
     out
 }
 
+/// Whether `text` (what came since the last command) ends with coturn's `> ` prompt: at the
+/// start of a line, or alone (`cs` answers with nothing but the prompt).
+pub fn ends_with_prompt(text: &[u8]) -> bool {
+    text.ends_with(b"> ") && (text.len() == 2 || text[..text.len() - 2].ends_with(b"\n"))
+}
+
+/// Whether `text` ends with the password prompt (`Enter password: `).
+pub fn asks_password(text: &[u8]) -> bool {
+    text.trim_ascii_end().ends_with(b"Enter password:")
+}
+
+/// The answers in a transcript (telnet already stripped): the text after the password prompt,
+/// cut at each `> ` prompt. For fixtures and tests.
+pub fn split_answers(text: &str) -> Vec<&str> {
+    let Some(at) = text.find("Enter password: ") else {
+        return Vec::new();
+    };
+    let rest = &text[at + "Enter password: ".len()..];
+    let bytes = rest.as_bytes();
+    let mut prompts = Vec::new();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let line_start =
+            i == 0 || bytes[i - 1] == b'\n' || (i >= 2 && prompts.last() == Some(&(i - 2)));
+        if line_start && &bytes[i..i + 2] == b"> " {
+            prompts.push(i);
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    prompts.windows(2).map(|w| &rest[w[0] + 2..w[1]]).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,42 +152,4 @@ mod tests {
     fn lines_end_in_crlf() {
         assert_eq!(encode_line("ps a"), b"ps a\r\n");
     }
-}
-
-/// Whether `text` (what came since the last command) ends with coturn's `> ` prompt: at the
-/// start of a line, or alone (`cs` answers with nothing but the prompt).
-pub fn ends_with_prompt(text: &[u8]) -> bool {
-    text.ends_with(b"> ") && (text.len() == 2 || text[..text.len() - 2].ends_with(b"\n"))
-}
-
-/// Whether `text` ends with the password prompt (`Enter password: `).
-pub fn asks_password(text: &[u8]) -> bool {
-    text.trim_ascii_end().ends_with(b"Enter password:")
-}
-
-/// The answers in a transcript (telnet already stripped): the text after the password prompt,
-/// cut at each `> ` prompt. For fixtures and tests.
-pub fn split_answers(text: &str) -> Vec<&str> {
-    let Some(at) = text.find("Enter password: ") else {
-        return Vec::new();
-    };
-    let rest = &text[at + "Enter password: ".len()..];
-    let bytes = rest.as_bytes();
-    let mut prompts = Vec::new();
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        let line_start = i == 0
-            || bytes[i - 1] == b'\n'
-            || (i >= 2 && prompts.last() == Some(&(i - 2)));
-        if line_start && &bytes[i..i + 2] == b"> " {
-            prompts.push(i);
-            i += 2;
-        } else {
-            i += 1;
-        }
-    }
-    prompts
-        .windows(2)
-        .map(|w| &rest[w[0] + 2..w[1]])
-        .collect()
 }

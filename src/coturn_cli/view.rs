@@ -22,11 +22,17 @@ pub enum CliState {
 pub enum CliEvent {
     State(CliState),
     /// The answer to `ps <user>`.
-    Sessions { user: String, answer: PsAnswer },
+    Sessions {
+        user: String,
+        answer: PsAnswer,
+    },
     /// coturn's session count (`pu`'s total).
     Count(u64),
     /// The answer to `cs <id>` (coturn answers with nothing but its prompt when it took it).
-    Cancelled { id: u64, answer: Result<String, String> },
+    Cancelled {
+        id: u64,
+        answer: Result<String, String>,
+    },
     /// A complaint about an answer (truncated, unexpected), for the header.
     Problem(String),
 }
@@ -186,7 +192,11 @@ mod tests {
         v.apply(0, CliEvent::Count(3), 20.0, 2);
         assert_eq!(v.endpoint(0).unwrap().count_mismatch(25.0), Some((3, 2)));
         v.apply(0, CliEvent::Count(3), 30.0, 3);
-        assert_eq!(v.endpoint(0).unwrap().count_mismatch(45.0), None, "agree again");
+        assert_eq!(
+            v.endpoint(0).unwrap().count_mismatch(45.0),
+            None,
+            "agree again"
+        );
     }
 
     #[test]
@@ -202,10 +212,36 @@ mod tests {
             sessions,
             capped: false,
         };
-        v.apply(0, CliEvent::Sessions { user: "a".into(), answer: answer(vec![s(1, "a"), s(2, "a")]) }, 0.0, 0);
-        v.apply(0, CliEvent::Sessions { user: "b".into(), answer: answer(vec![s(3, "b")]) }, 0.0, 0);
-        v.apply(0, CliEvent::Sessions { user: "a".into(), answer: answer(vec![s(2, "a")]) }, 1.0, 0);
-        assert!(v.session(0, 1).is_none() && v.session(0, 2).is_some() && v.session(0, 3).is_some());
+        v.apply(
+            0,
+            CliEvent::Sessions {
+                user: "a".into(),
+                answer: answer(vec![s(1, "a"), s(2, "a")]),
+            },
+            0.0,
+            0,
+        );
+        v.apply(
+            0,
+            CliEvent::Sessions {
+                user: "b".into(),
+                answer: answer(vec![s(3, "b")]),
+            },
+            0.0,
+            0,
+        );
+        v.apply(
+            0,
+            CliEvent::Sessions {
+                user: "a".into(),
+                answer: answer(vec![s(2, "a")]),
+            },
+            1.0,
+            0,
+        );
+        assert!(
+            v.session(0, 1).is_none() && v.session(0, 2).is_some() && v.session(0, 3).is_some()
+        );
         v.apply(0, CliEvent::State(CliState::Down("x".into())), 2.0, 0);
         assert!(v.session(0, 2).is_none(), "forgotten while down");
         assert!(v.session(1, 2).is_none(), "no CLI there");

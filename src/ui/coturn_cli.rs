@@ -96,11 +96,7 @@ pub(super) fn detail_lines(view: &CliView, a: &Allocation, theme: &Theme) -> Vec
         lines.push(field("origin", o.clone(), theme));
     }
     if let Some(cap) = s.bps_cap {
-        lines.push(field(
-            "bps cap",
-            format!("{}/s", format::bytes(cap)),
-            theme,
-        ));
+        lines.push(field("bps cap", format!("{}/s", format::bytes(cap)), theme));
     }
     lines.push(field(
         "flags",

@@ -210,8 +210,7 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .message
             .iter()
             .map(|m| Span::styled(format!(" {m} "), theme.warn))
-            .chain(bar_items(app).into_iter()
-            .flat_map(|(key, text)| {
+            .chain(bar_items(app).into_iter().flat_map(|(key, text)| {
                 [
                     Span::styled(format!(" {key}"), theme.key),
                     Span::raw(format!(" {text} ")),
