@@ -392,6 +392,12 @@ pub fn parse_sort(s: &str, kind: TableKind) -> Result<crate::table::Sort, String
         _ => (None, s),
     };
     let col = crate::table::view_column(kind, name)?;
+    if col == crate::column::Col::Peers {
+        return Err(
+            "peers comes from coturn's CLI, for the user on screen only: it cannot be sorted on"
+                .into(),
+        );
+    }
     Ok(crate::table::Sort {
         col,
         descending: dir.unwrap_or_else(|| col.default_descending()),
@@ -521,7 +527,7 @@ mod tests {
             e,
             "config /x.toml: line 4, key `columns.allocations`: the allocations view has no \
              column 'colour'; its columns: user realm id server type remote age left state rate \
-             cli-rx cli-tx peer-rx peer-tx bytes client peer last"
+             cli-rx cli-tx peer-rx peer-tx bytes client peer last peers"
         );
         let e = parse("[keys]\nquit = \"ctrl-banana\"\n", "/x.toml")
             .unwrap_err()

@@ -94,3 +94,140 @@ pub fn target(app: &App, model: &Model, now: Time) -> Result<CancelTarget, &'sta
         ),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::app::Action;
+    use crate::coturn::{EventKind, channel_name};
+    use crate::coturn_cli::view::{CliEvent, EndpointCli};
+
+    const NEW: &[u8] =
+        b"new lifetime=600, type=UDP, local=10.0.0.1:3478, remote=10.0.0.9:4000, ssl=NONE, cipher=NONE";
+
+    /// alice's allocation 0.243 @ meet.example.com on eu-1, live at 100 s.
+    fn model() -> Model {
+        let mut m = Model::default();
+        let ep = m.add_endpoint("eu-1");
+        let status = channel_name(
+            Some("meet.example.com"),
+            "alice",
+            AllocationId(243),
+            EventKind::Status,
+        );
+        m.apply_raw(ep, 100.0, &status, NEW);
+        m
+    }
+
+    fn app_on_it(m: &Model, cli: Option<CliState>) -> App {
+        let a = m.allocations().next().expect("one allocation");
+        let mut app = App::new(TableKind::Allocations);
+        app.stack.push(super::super::Level::new(Screen::Detail {
+            key: RowKey::Allocation {
+                slot: a.slot,
+                id: a.id.0,
+            },
+        }));
+        if let Some(state) = cli {
+            app.cli.endpoints = vec![Some(EndpointCli::new("127.0.0.1:5766"))];
+            app.cli.apply(0, CliEvent::State(state), 100.0, 1);
+        }
+        app
+    }
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn k_asks_naming_the_allocation_and_y_cancels_it() {
+        let m = model();
+        let mut app = app_on_it(&m, Some(CliState::Up));
+        app.cancel = target(&app, &m, 101.0);
+        assert_eq!(app.on_key(key('K')), Action::None);
+        assert_eq!(
+            app.confirm.message(),
+            Some("Cancel allocation 0.243 of alice @ meet.example.com on eu-1? y/N")
+        );
+        assert_eq!(
+            app.on_key(key('y')),
+            Action::Cancel {
+                endpoint: 0,
+                id: 243
+            }
+        );
+        // Any other key: nothing is cancelled.
+        app.on_key(key('K'));
+        assert_eq!(app.on_key(key('n')), Action::None);
+        assert!(!app.confirm.is_visible());
+    }
+
+    #[test]
+    fn k_is_refused_with_the_reason() {
+        let m = model();
+        let cases: [(Option<CliState>, CancelPolicy, &str); 5] = [
+            (None, CancelPolicy::Allowed, "no coturn CLI"),
+            (
+                Some(CliState::Connecting),
+                CancelPolicy::Allowed,
+                "coturn CLI down",
+            ),
+            (
+                Some(CliState::Down("authentication failed".into())),
+                CancelPolicy::Allowed,
+                "coturn CLI down",
+            ),
+            (
+                Some(CliState::Up),
+                CancelPolicy::Disabled("read-only"),
+                "read-only",
+            ),
+            (None, CancelPolicy::Disabled("replay"), "replay"),
+        ];
+        for (state, policy, why) in cases {
+            let mut app = app_on_it(&m, state);
+            app.cli.cancel = policy;
+            app.cancel = target(&app, &m, 101.0);
+            assert_eq!(app.cancel, Err(why));
+            assert_eq!(app.on_key(key('K')), Action::None);
+            assert!(!app.confirm.is_visible(), "{why}");
+            assert_eq!(
+                app.cli.message.as_deref(),
+                Some(format!("cannot cancel: {why}").as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn a_collided_id_is_not_cancelled() {
+        let mut m = model();
+        // Another coturn (another listener) publishes a `new` for the same id: both rows are
+        // flagged, and `cs` could end the other coturn's session.
+        let status = channel_name(
+            Some("meet.example.com"),
+            "alice",
+            AllocationId(243),
+            EventKind::Status,
+        );
+        m.apply_raw(
+            crate::model::EndpointId(0),
+            101.0,
+            &status,
+            b"new lifetime=600, type=UDP, local=10.0.0.2:3478, remote=10.0.0.8:4000",
+        );
+        assert!(m.allocations().all(|a| a.collision));
+        let app = app_on_it(&m, Some(CliState::Up));
+        assert_eq!(target(&app, &m, 102.0), Err("id shared by two coturns"));
+    }
+
+    #[test]
+    fn the_user_on_screen_is_the_selected_allocations() {
+        let m = model();
+        let app = app_on_it(&m, None);
+        assert_eq!(user_on_screen(&app, &m).as_deref(), Some("alice"));
+        let top = App::new(TableKind::Realms);
+        assert_eq!(user_on_screen(&top, &m), None);
+    }
+}

@@ -378,7 +378,19 @@ impl App {
             .inapplicable(kind.name(), |col| table::has_column(kind, col))
     }
 
+    /// The columns a table may be sorted by: PEERS is known for one user only.
+    fn sortable_columns(&self, kind: TableKind) -> Vec<Col> {
+        self.table_columns(kind)
+            .iter()
+            .map(|c| c.col)
+            .filter(|c| *c != Col::Peers)
+            .collect()
+    }
+
     pub fn set_sort_column(&mut self, kind: TableKind, col: Col) {
+        if col == Col::Peers {
+            return;
+        }
         let sort = &mut self.sorts[kind.index()];
         if sort.col == col {
             sort.descending = !sort.descending;
@@ -392,7 +404,7 @@ impl App {
 
     fn cycle_sort(&mut self, step: isize) {
         let kind = self.current_table_kind();
-        let cols: Vec<Col> = self.table_columns(kind).iter().map(|c| c.col).collect();
+        let cols: Vec<Col> = self.sortable_columns(kind);
         if cols.is_empty() {
             return;
         }
@@ -454,7 +466,7 @@ impl App {
             }
             Command::SortMenu => {
                 let kind = self.current_table_kind();
-                let columns = self.table_columns(kind).iter().map(|c| c.col).collect();
+                let columns = self.sortable_columns(kind);
                 self.mode = Mode::SortMenu(SortMenu::new(columns, self.sort(kind).col));
             }
             Command::Freeze => {

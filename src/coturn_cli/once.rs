@@ -44,15 +44,11 @@ pub async fn fetch(endpoints: &[Option<CliEndpoint>], model: &Model, now: Time) 
         {
             match client.command(&format!("ps {user}")).await {
                 Ok(text) => match parse_ps(&text) {
-                    Ok(answer) => view.apply(
-                        i,
-                        CliEvent::Sessions {
-                            user: crate::sanitize::sanitize(user),
-                            answer,
-                        },
-                        now,
-                        rows,
-                    ),
+                    Ok(answer) => {
+                        if let Some(Some(ep)) = view.endpoints.get_mut(usize::from(i)) {
+                            ep.add_sessions(&crate::sanitize::sanitize(user), answer);
+                        }
+                    }
                     Err(e) => view.apply(i, CliEvent::Problem(format!("ps: {e}")), now, rows),
                 },
                 Err(e) => {

@@ -46,7 +46,7 @@ pub const MISMATCH_AFTER: f64 = 15.0;
 pub struct EndpointCli {
     pub addr: String,
     pub state: CliState,
-    /// Sessions by allocation id, from the latest `ps <user>` answers.
+    /// Sessions by allocation id, from the latest `ps <user>` answer (the user on screen).
     pub sessions: HashMap<u64, CliSession>,
     /// coturn's count and when it came.
     pub coturn_count: Option<(u64, Time)>,
@@ -70,6 +70,16 @@ impl EndpointCli {
             differ_since: None,
             capped: None,
             problem: None,
+        }
+    }
+
+    /// Adds what a `ps <user>` answered (keeping what is known of other users).
+    pub fn add_sessions(&mut self, user: &str, answer: PsAnswer) {
+        self.capped = answer
+            .capped
+            .then(|| format!("{user}: {} of {}", answer.sessions.len(), answer.total));
+        for s in answer.sessions {
+            self.sessions.insert(s.id, s);
         }
     }
 
@@ -136,13 +146,10 @@ impl CliView {
                 ep.state = s;
             }
             CliEvent::Sessions { user, answer } => {
-                ep.sessions.retain(|_, s| s.user != user);
-                ep.capped = answer
-                    .capped
-                    .then(|| format!("{user}: {} of {}", answer.sessions.len(), answer.total));
-                for s in answer.sessions {
-                    ep.sessions.insert(s.id, s);
-                }
+                // Only the user on screen is asked about: what was said of others would go
+                // stale unseen, so it goes.
+                ep.sessions.clear();
+                ep.add_sessions(&user, answer);
             }
             CliEvent::Count(n) => {
                 ep.coturn_count = Some((n, now));
@@ -200,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn sessions_of_a_user_are_replaced_by_the_next_answer() {
+    fn each_answer_replaces_what_was_known() {
         let mut v = view();
         let s = |id, user: &str| CliSession {
             id,
@@ -239,9 +246,8 @@ mod tests {
             1.0,
             0,
         );
-        assert!(
-            v.session(0, 1).is_none() && v.session(0, 2).is_some() && v.session(0, 3).is_some()
-        );
+        assert!(v.session(0, 1).is_none() && v.session(0, 2).is_some());
+        assert!(v.session(0, 3).is_none(), "b is no longer on screen");
         v.apply(0, CliEvent::State(CliState::Down("x".into())), 2.0, 0);
         assert!(v.session(0, 2).is_none(), "forgotten while down");
         assert!(v.session(1, 2).is_none(), "no CLI there");

@@ -146,7 +146,8 @@ pub fn commands(app: &App) -> Vec<Hint> {
     if on_allocations && app.cli.endpoints.iter().any(Option::is_some) {
         list.push(hint(
             Command::Cancel,
-            place(Some(11), Some(7), cancel_label(&app.cancel)),
+            // Early in the bar: the reason it cannot cancel must show on narrow terminals too.
+            place(Some(3), Some(2), cancel_label(&app.cancel)),
             text("cancel the selected allocation through coturn's CLI (asks first)"),
         ));
     }
