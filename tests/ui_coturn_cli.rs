@@ -15,7 +15,7 @@ use turntop::coturn_cli::view::{CliEvent, CliState, EndpointCli};
 use turntop::coturn_cli::{PsAnswer, parse_ps};
 use turntop::model::{Model, ModelConfig};
 use turntop::source::replay;
-use turntop::table::{RowKey, TableKind};
+use turntop::table::TableKind;
 use turntop::ui::{self, HeaderInfo, SourceInfo, Theme, ThemeName};
 
 const SIZES: [(u16, u16); 4] = [(60, 20), (80, 24), (120, 40), (200, 50)];
