@@ -337,3 +337,52 @@ fn coturns_count_and_turntops_shown_apart_until_the_session_refreshes() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
 }
+
+#[test]
+fn a_cli_that_goes_away_is_retried_and_the_redis_view_carries_on() {
+    if !coturn::available() || !tmux::available() {
+        return;
+    }
+    let mut env = env("cli-gone", &["alice"]);
+    let url = env.url();
+    let cli_addr = env.coturn.cli_addr();
+    let t = Tmux::start(
+        "cli-gone",
+        200,
+        30,
+        &[
+            env!("CARGO_BIN_EXE_turntop"),
+            "--redis",
+            &url,
+            "--coturn-cli",
+            &cli_addr,
+        ],
+        &[("NO_COLOR", "1"), ("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
+    );
+    t.wait_for("Redis and the CLI up", Duration::from_secs(30), |s| {
+        s.contains("● connected") && s.contains("CLI ●")
+    });
+    // coturn dies: its CLI connection closes (Redis stays up).
+    env.coturn.crash();
+    let s = t.wait_for("the CLI down, with why", Duration::from_secs(30), |s| {
+        s.contains("CLI ✗")
+    });
+    assert!(s.contains("● connected"), "Redis unaffected:\n{s}");
+    // It comes back on the same ports: turntop logs in again by itself.
+    env.coturn.restart();
+    let _a = env
+        .coturn
+        .uclient("alice", &["-c", "-n", "3000", "-z", "50"], 150);
+    let s = t.wait_for(
+        "the CLI up again and alice live",
+        Duration::from_secs(60),
+        |s| {
+            s.contains("CLI ●")
+                && s.lines()
+                    .any(|l| l.starts_with("alice ") && l.contains("● live"))
+        },
+    );
+    assert!(!s.contains("CLI ✗"), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+}
