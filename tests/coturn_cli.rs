@@ -241,6 +241,8 @@ fn a_wrong_password_or_no_cli_leaves_the_redis_view_working_and_says_why() {
     });
     let url = env.url();
     let cli_addr = env.coturn.cli_addr();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("turntop.log");
     let t = Tmux::start(
         "cli-wrong",
         200,
@@ -251,6 +253,8 @@ fn a_wrong_password_or_no_cli_leaves_the_redis_view_working_and_says_why() {
             &url,
             "--coturn-cli",
             &cli_addr,
+            "--log",
+            log.to_str().expect("utf-8 path"),
         ],
         &[
             ("NO_COLOR", "1"),
@@ -267,6 +271,15 @@ fn a_wrong_password_or_no_cli_leaves_the_redis_view_working_and_says_why() {
     assert!(!s.contains("not-the-password"));
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+    let logged = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        logged.contains("authentication failed for coturn CLI"),
+        "{logged}"
+    );
+    assert!(
+        !logged.contains("not-the-password"),
+        "the password is never logged"
+    );
 
     // Nothing listens there: the Redis view is complete, the CLI's fields absent, and why.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -385,4 +398,88 @@ fn a_cli_that_goes_away_is_retried_and_the_redis_view_carries_on() {
     assert!(!s.contains("CLI ✗"), "{s}");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+}
+
+// ---- bad input (no coturn needed) ---------------------------------------------------------
+
+fn turntop(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    // No configuration file of the machine's: an empty one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty.toml");
+    std::fs::write(&empty, "").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_turntop"))
+        .args(args)
+        .env_remove("TURNTOP_COTURN_CLI_PASSWORD")
+        .env("TURNTOP_CONFIG", &empty)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run turntop");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bad_cli_options_are_one_clear_line() {
+    let redis = "redis://127.0.0.1:1";
+    let (code, err) = turntop(
+        &["--once", "--redis", redis, "--coturn-cli", "127.0.0.1:5766"],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("coturn's CLI needs its password"), "{err}");
+    assert!(err.contains("TURNTOP_COTURN_CLI_PASSWORD"), "{err}");
+    let pw = [("TURNTOP_COTURN_CLI_PASSWORD", "x")];
+    let (code, err) = turntop(
+        &["--once", "--redis", redis, "--coturn-cli", "localhost"],
+        &pw,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("invalid coturn CLI address 'localhost': write host:port"),
+        "{err}"
+    );
+    let (code, err) = turntop(
+        &[
+            "--once",
+            "--redis",
+            redis,
+            "--coturn-cli",
+            "h:1",
+            "--coturn-cli",
+            "h:2",
+        ],
+        &pw,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("2 --coturn-cli for 1 Redis endpoint(s)"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("turntop.toml");
+    std::fs::write(
+        &config,
+        "[[redis]]\nurl = \"redis://127.0.0.1:1\"\ncli = \"nohost\"\n",
+    )
+    .expect("write");
+    let (code, err) = turntop(
+        &["--once", "--config", config.to_str().expect("utf-8")],
+        &pw,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("line 3, key `redis.cli`: invalid coturn CLI address 'nohost'"),
+        "{err}"
+    );
+    let (code, err) = turntop(&["--demo", "--coturn-cli", "h:1"], &pw);
+    assert_eq!(code, 2, "--demo has no coturn: {err}");
+    std::fs::write(&config, "[sort]\nallocations = \"-peers\"\n").expect("write");
+    let (code, err) = turntop(
+        &["--once", "--config", config.to_str().expect("utf-8")],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot be sorted on"), "{err}");
 }
