@@ -71,6 +71,9 @@ const EXIT_STATUS: &str = "\
 
 const ENVIRONMENT: &str = "\
 TURNTOP_CONFIG           the configuration file (--config wins)
+TURNTOP_COTURN_CLI_PASSWORD
+                         coturn's CLI password for --coturn-cli (--coturn-cli-password-file
+                         wins)
 TURNTOP_REDIS_PASSWORD   the Redis password for URLs without one (--redis-password-file wins)
 TURNTOP_LOG              the level of --log: info (default), debug, warn, or per module
                          (turntop=debug,redis=warn)
