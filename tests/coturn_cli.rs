@@ -225,6 +225,38 @@ fn k_then_y_cancels_a_uclient_session_in_coturn() {
     });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+
+    // --read-only: K says so and asks nothing.
+    let t = Tmux::start(
+        "cli-read-only",
+        200,
+        30,
+        &[
+            env!("CARGO_BIN_EXE_turntop"),
+            "--redis",
+            &url,
+            "--coturn-cli",
+            &cli_addr,
+            "--coturn-cli-password-file",
+            pw.to_str().expect("utf-8 path"),
+            "--read-only",
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    t.wait_for(
+        "K read-only in the hint bar",
+        Duration::from_secs(30),
+        |s| s.contains("CLI ●") && s.contains("K cancel: read-only"),
+    );
+    let before = env.coturn.cli_sessions(PASSWORD);
+    t.keys(&["K"]);
+    let s = t.wait_for("the reason", Duration::from_secs(10), |s| {
+        s.contains("cannot cancel: read-only")
+    });
+    assert!(!s.contains("? y/N"), "{s}");
+    assert_eq!(env.coturn.cli_sessions(PASSWORD), before);
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
 }
 
 #[test]
