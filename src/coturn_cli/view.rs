@@ -37,9 +37,10 @@ pub enum CliEvent {
     Problem(String),
 }
 
-/// How long a count difference must last before it is shown: longer than events in flight
-/// (the `new`/`deleted` of a session that coturn counts already or still).
-pub const MISMATCH_AFTER: f64 = 15.0;
+/// How long a count difference must last before it is shown: two counts in a row (10 s
+/// apart), much longer than events in flight (the `new`/`deleted` of a session that coturn
+/// counts already or still).
+pub const MISMATCH_AFTER: f64 = 10.0;
 
 /// One endpoint's CLI, as known.
 #[derive(Clone, Debug)]
@@ -52,7 +53,7 @@ pub struct EndpointCli {
     pub coturn_count: Option<(u64, Time)>,
     /// turntop's live rows at that time.
     pub turntop_count: Option<u64>,
-    /// Since when coturn's count and turntop's have differed (NaN: they agree).
+    /// Since when coturn's count and turntop's have differed (`None`: they agree).
     pub differ_since: Option<Time>,
     /// The last answer was capped by coturn (`cli-max-output-sessions`): the user named.
     pub capped: Option<String>,
