@@ -432,6 +432,61 @@ fn a_cli_that_goes_away_is_retried_and_the_redis_view_carries_on() {
     assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
 }
 
+#[test]
+fn a_user_with_more_sessions_than_coturn_prints_is_marked_capped() {
+    if !coturn::available() || !tmux::available() {
+        return;
+    }
+    // coturn prints one session per answer, then asks to refine.
+    let cli = CliOptions {
+        password: PASSWORD.into(),
+        max_output_sessions: Some(1),
+    };
+    let mut env = LabEnv::start_with_cli(
+        "cli-capped",
+        Duration::from_secs(120),
+        Auth::long_term(REALM, &["alice"]),
+        None,
+        Some(&cli),
+    );
+    let _a = env
+        .coturn
+        .uclient("alice", &["-c", "-n", "3000", "-z", "50"], 100);
+    // `ps` would print one of them: count them with `pu`.
+    until("alice's two sessions", 30, || {
+        let pu = env.coturn.cli_command(PASSWORD, "pu");
+        let total = pu
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Total sessions:"))
+            .and_then(|n| n.trim().parse::<u32>().ok());
+        (total >= Some(2)).then_some(())
+    });
+    let url = env.url();
+    let cli_addr = env.coturn.cli_addr();
+    let t = Tmux::start(
+        "cli-capped",
+        200,
+        30,
+        &[
+            env!("CARGO_BIN_EXE_turntop"),
+            "--redis",
+            &url,
+            "--coturn-cli",
+            &cli_addr,
+        ],
+        &[("NO_COLOR", "1"), ("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
+    );
+    let s = t.wait_for("the cap in the header", Duration::from_secs(40), |s| {
+        s.contains("CLI capped (alice: 1 of ")
+    });
+    assert!(
+        s.contains("CLI ●") && !s.contains("CLI ✗"),
+        "not a fault:\n{s}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+}
+
 // ---- bad input (no coturn needed) ---------------------------------------------------------
 
 fn turntop(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
