@@ -570,3 +570,29 @@ fn bad_cli_options_are_one_clear_line() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("cannot be sorted on"), "{err}");
 }
+
+#[test]
+fn k_in_the_demo_and_in_a_replay_says_why_not() {
+    if !tmux::available() {
+        return;
+    }
+    let capture = format!(
+        "{}/tests/fixtures/coturn-4.6.1/pubsub-capture.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bin = env!("CARGO_BIN_EXE_turntop");
+    for (name, argv, why) in [
+        ("k-demo", vec![bin, "--demo"], "demo"),
+        ("k-replay", vec![bin, "replay", &capture], "replay"),
+    ] {
+        let t = Tmux::start(name, 120, 30, &argv, &[("NO_COLOR", "1")]);
+        t.wait_for("rows", Duration::from_secs(30), |s| s.contains("● live"));
+        t.keys(&["K"]);
+        let s = t.wait_for("the reason", Duration::from_secs(10), |s| {
+            s.contains(&format!("cannot cancel: {why}"))
+        });
+        assert!(!s.contains("? y/N"), "{s}");
+        t.keys(&["q"]);
+        assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+    }
+}
