@@ -333,10 +333,19 @@ fn coturns_count_and_turntops_shown_apart_until_the_session_refreshes() {
     let _a = env
         .coturn
         .uclient("alice", &["-c", "-n", "2400", "-z", "50"], 150);
+    // uclient's second allocation (the one without peers) is never refreshed: take the key of
+    // one with peers.
+    let id = until("a session with peers", 30, || {
+        env.coturn
+            .cli_peers(PASSWORD)
+            .into_iter()
+            .find(|(_, peers)| !peers.is_empty())
+            .map(|(id, _)| id)
+    });
     let mut redis = env.redis.connection(&env.url());
-    let key: String = until("alice's status key", 30, || {
+    let key: String = until("its status key", 30, || {
         let keys: Vec<String> = redis::cmd("KEYS")
-            .arg("turn/*/status")
+            .arg(format!("turn/*/allocation/{id}/status"))
             .query(&mut redis)
             .ok()?;
         keys.into_iter().next()

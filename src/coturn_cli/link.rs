@@ -58,7 +58,11 @@ impl CliLink {
 
     /// Applies one event to `view` at `now`, with turntop's live rows of its endpoint.
     pub fn apply(view: &mut CliView, model: &Model, endpoint: u16, event: CliEvent, now: Time) {
-        let rows = live_rows(model, EndpointId(endpoint), now);
+        // A pass over the allocations, only for the count check (every 10 s).
+        let rows = match event {
+            CliEvent::Count(_) => live_rows(model, EndpointId(endpoint), now),
+            _ => 0,
+        };
         view.apply(endpoint, event, now, rows);
     }
 }
