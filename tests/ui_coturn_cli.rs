@@ -146,4 +146,17 @@ fn a_down_cli_and_a_count_difference_in_the_header() {
     let s = format!("{:?}", t.backend());
     assert!(s.contains("coturn 9 ≠ turntop 3 sessions"), "{s}");
     insta::assert_snapshot!("cli_count_mismatch_120x40", t.backend());
+
+    // An answer that did not parse: said in the header, the connection stays up.
+    app.cli.apply(
+        0,
+        CliEvent::Problem("ps: truncated answer (no `Total sessions` line)".into()),
+        now,
+        0,
+    );
+    let s = format!("{:?}", render(&mut app, &m, now, 200, 50).backend());
+    assert!(
+        s.contains("CLI ● coturn 9 ≠ turntop 3 sessions CLI: ps: truncated answer"),
+        "{s}"
+    );
 }

@@ -62,6 +62,7 @@ pub(super) fn detail_lines(view: &CliView, a: &Allocation, theme: &Theme) -> Vec
     )];
     let Some(s) = ep.sessions.get(&a.id.0) else {
         let why = match &ep.state {
+            CliState::Up if a.ended_at.is_some() => "ended: coturn lists it no more".to_owned(),
             CliState::Up => "not listed (yet) by coturn's ps".to_owned(),
             CliState::Connecting => "connecting".to_owned(),
             CliState::Down(why) => why.clone(),
