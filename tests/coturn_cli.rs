@@ -605,3 +605,38 @@ fn k_in_the_demo_and_in_a_replay_says_why_not() {
         assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
     }
 }
+
+#[test]
+fn read_only_in_the_config_file_turns_k_off() {
+    if !tmux::available() {
+        return;
+    }
+    let redis = common::redis::RedisServer::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("turntop.toml");
+    std::fs::write(
+        &config,
+        format!("read_only = true\n[[redis]]\nurl = \"{}\"\n", redis.url()),
+    )
+    .expect("write");
+    let t = Tmux::start(
+        "k-read-only-config",
+        120,
+        30,
+        &[
+            env!("CARGO_BIN_EXE_turntop"),
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    t.wait_for("connected", Duration::from_secs(30), |s| {
+        s.contains("● connected")
+    });
+    t.keys(&["K"]);
+    t.wait_for("the reason", Duration::from_secs(10), |s| {
+        s.contains("cannot cancel: read-only")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+}
