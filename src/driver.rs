@@ -77,12 +77,14 @@ pub async fn serve(
     config: crate::model::ModelConfig,
     metrics: std::net::SocketAddr,
     users: usize,
+    on_bound: impl FnOnce(std::net::SocketAddr),
 ) -> Result<Stop, String> {
     let (server, scrapes) = crate::serve::bind(metrics, users)
         .await
         .map_err(|e| format!("--metrics {metrics}: {e}"))?;
     let bound = server.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(address = %bound, "metrics: serving /metrics and /healthz");
+    on_bound(bound);
     let mut model = Model::new(config);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut reconcilers = Reconcilers::default();

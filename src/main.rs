@@ -407,6 +407,8 @@ fn serve(args: &ServeArgs, config: &Config) -> Result<(), Failure> {
         model_config,
         args.addr,
         args.users,
+        // Port 0 picks a free port: say which.
+        |bound| eprintln!("turntop: serving metrics on http://{bound}/metrics"),
     ));
     runtime.shutdown_background();
     match result.map_err(usage)? {

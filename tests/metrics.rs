@@ -1,0 +1,326 @@
+//! The Prometheus exporter against real parts: a real redis-server fed the real coturn
+//! captures, `turntop serve` over HTTP, `promtool`, and a real Prometheus scraping it.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::live::Live;
+use common::metrics::{self as m, Samples};
+use common::redis::RedisServer;
+use turntop::capture::{self, Record};
+use turntop::model::ModelConfig;
+use turntop::source::redis::{TlsOptions, now};
+
+const CAPTURES: [&str; 4] = [
+    "pubsub-capture.txt",
+    "pubsub-capture-no-auth.txt",
+    "pubsub-capture-rest-api.txt",
+    "pubsub-capture-tls-dtls.txt",
+];
+
+/// Publish every record, a few milliseconds apart (so reports have intervals and rates).
+fn publish(con: &mut redis::Connection, records: &[Record]) {
+    for r in records {
+        redis::cmd("PUBLISH")
+            .arg(&r.channel)
+            .arg(&r.message[..])
+            .query::<i64>(con)
+            .expect("PUBLISH");
+        std::thread::sleep(Duration::from_millis(3));
+    }
+}
+
+/// The byte and packet counters equal the capture's sums, per realm, leg and direction.
+fn assert_counters(samples: &Samples, records: &[Record], what: &str) {
+    let sums = m::capture_sums(records);
+    assert!(!sums.is_empty(), "{what}: the capture has traffic");
+    for ((realm, leg, direction), (bytes, packets)) in &sums {
+        let labels = [
+            ("endpoint", ""),
+            ("realm", realm.as_str()),
+            ("leg", leg.as_str()),
+            ("direction", direction.as_str()),
+        ];
+        let pick = |name: &str| {
+            m::family(samples, name)
+                .into_iter()
+                .filter(|(l, _)| {
+                    labels
+                        .iter()
+                        .skip(1)
+                        .all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v))
+                })
+                .map(|(_, v)| v)
+                .sum::<f64>()
+        };
+        assert_eq!(
+            pick("turntop_traffic_bytes_total"),
+            *bytes as f64,
+            "{what}: bytes of {realm}/{leg}/{direction}"
+        );
+        assert_eq!(
+            pick("turntop_traffic_packets_total"),
+            *packets as f64,
+            "{what}: packets of {realm}/{leg}/{direction}"
+        );
+    }
+    // No traffic where the capture has none.
+    let realms: std::collections::BTreeSet<&str> = sums.keys().map(|k| k.0.as_str()).collect();
+    for (labels, v) in m::family(samples, "turntop_traffic_bytes_total") {
+        if !realms.contains(labels["realm"].as_str()) {
+            assert_eq!(v, 0.0, "{what}: {labels:?}");
+        }
+    }
+}
+
+/// The realm rates of the metrics are the JSON snapshot's at the same instant; true if any
+/// is above zero.
+fn assert_rates(model: &turntop::model::Model, t: f64, name: &str) -> bool {
+    let text = turntop::metrics::encode(
+        turntop::metrics::Snapshot::take(model, t, 10),
+        turntop::metrics::Format::Prometheus,
+    );
+    let samples = m::parse(&text);
+    let json = turntop::output::snapshot(model, t);
+    let mut some = false;
+    for realm in &json.realms {
+        let r = realm.realm.clone().unwrap_or_default();
+        for (leg, direction, want) in [
+            ("client", "rx", realm.rates.client_rx),
+            ("client", "tx", realm.rates.client_tx),
+            ("peer", "rx", realm.rates.peer_rx),
+            ("peer", "tx", realm.rates.peer_tx),
+        ] {
+            let got: f64 = m::family(&samples, "turntop_traffic_rate_bytes_per_second")
+                .into_iter()
+                .filter(|(l, _)| l["realm"] == r && l["leg"] == leg && l["direction"] == direction)
+                .map(|(_, v)| v)
+                .sum();
+            // JSON rounds to 0.01 (after summing in another order).
+            let want = want.unwrap_or_else(|| panic!("{name}: a realm's rate is known"));
+            assert!(
+                (got - want).abs() <= 0.005 + 1e-9,
+                "{name}: rate of {r}/{leg}/{direction}: {got} in the metrics, {want} in JSON"
+            );
+            some |= got > 0.0;
+        }
+    }
+    some
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_are_the_captures_sums_and_rates_the_json_snapshots() {
+    let mut some_rate = false;
+    for name in CAPTURES {
+        let records = capture::read_file(&m::fixture(name)).expect("capture");
+        let server = RedisServer::start();
+        // A short retention: ended allocations are evicted while we look, the counters keep them.
+        let mut live = Live::with_config(ModelConfig {
+            retention: 2.0,
+            ..ModelConfig::default()
+        });
+        let id = live.add(&server.url(), None, &TlsOptions::default());
+        live.seeded(id).await;
+        // One message at a time; after each, the rates of the metrics and of the JSON
+        // snapshot at the same instant (mid-capture is when allocations are open and move).
+        let mut con = server.connection(&server.url());
+        for (i, r) in records.iter().enumerate() {
+            publish(&mut con, std::slice::from_ref(r));
+            let n = i as u64 + 1;
+            live.until("the message", 60.0, |l| l.events(id) >= n).await;
+            some_rate |= assert_rates(&live.model, now(), name);
+        }
+        let text = turntop::metrics::encode(
+            turntop::metrics::Snapshot::take(&live.model, now(), 10),
+            turntop::metrics::Format::Prometheus,
+        );
+        m::promtool_check(&text).unwrap_or_else(|e| panic!("{name}: promtool: {e}\n{text}"));
+        assert_counters(&m::parse(&text), &records, name);
+
+        // Once ended allocations are evicted, the counters still hold their traffic.
+        live.until("ended allocations evicted", 60.0, |l| {
+            l.model
+                .allocations()
+                .all(|a| a.state(now()) != Some(turntop::model::State::Deleted))
+        })
+        .await;
+        let text = turntop::metrics::encode(
+            turntop::metrics::Snapshot::take(&live.model, now(), 10),
+            turntop::metrics::Format::Prometheus,
+        );
+        let samples = m::parse(&text);
+        assert_counters(&samples, &records, &format!("{name} after eviction"));
+        let ended: f64 = m::family(&samples, "turntop_allocations")
+            .into_iter()
+            .filter(|(l, _)| l["state"] == "ended")
+            .map(|(_, v)| v)
+            .sum();
+        assert_eq!(ended, 0.0, "{name}: ended allocations evicted");
+    }
+    assert!(some_rate, "some capture shows a rate");
+}
+
+// ---- turntop serve over HTTP ------------------------------------------------------------------
+
+struct Serve {
+    child: Child,
+    pub addr: SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+impl Serve {
+    fn start(args: &[&str]) -> Serve {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = std::fs::File::create(dir.path().join("err")).expect("err");
+        let child = Command::new(env!("CARGO_BIN_EXE_turntop"))
+            .arg("serve")
+            .args(["--metrics", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(err)
+            .spawn()
+            .expect("turntop serve");
+        let path = dir.path().join("err");
+        let addr = m::poll("turntop serve to say its address", 30, || {
+            let text = std::fs::read_to_string(&path).ok()?;
+            let rest = text.split("http://").nth(1)?;
+            rest.split('/').next()?.parse().ok()
+        });
+        Serve { child, addr, dir }
+    }
+
+    fn scrape(&self) -> Samples {
+        let (status, _, body) = m::get(self.addr, "/metrics", None).expect("GET /metrics");
+        assert_eq!(status, 200, "{body}");
+        m::parse(&body)
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("err")).unwrap_or_default()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn events(samples: &Samples) -> f64 {
+    m::family(samples, "turntop_events_total")
+        .iter()
+        .map(|(_, v)| v)
+        .sum()
+}
+
+fn redis_up(samples: &Samples) -> Option<f64> {
+    m::family(samples, "turntop_redis_up")
+        .first()
+        .map(|(_, v)| *v)
+}
+
+#[test]
+fn serve_exports_what_a_real_prometheus_scrapes() {
+    let records = capture::read_file(&m::fixture("pubsub-capture.txt")).expect("capture");
+    let mut server = RedisServer::start();
+    let serve = Serve::start(&["--redis", &server.url()]);
+    m::poll("redis_up 1", 30, || {
+        (redis_up(&serve.scrape()) == Some(1.0)).then_some(())
+    });
+    let mut con = server.connection(&server.url());
+    publish(&mut con, &records);
+    let n = records.len() as f64;
+    let samples = m::poll("every message counted", 60, || {
+        let s = serve.scrape();
+        (events(&s) >= n).then_some(s)
+    });
+    assert_counters(&samples, &records, "serve");
+
+    // Both formats pass promtool; OpenMetrics when asked for.
+    let (_, head, body) = m::get(serve.addr, "/metrics", None).expect("GET");
+    assert!(head.contains("text/plain; version=0.0.4"), "{head}");
+    m::promtool_check(&body).unwrap_or_else(|e| panic!("promtool: {e}\n{body}"));
+    let (_, head, body) = m::get(
+        serve.addr,
+        "/metrics",
+        Some("application/openmetrics-text; version=1.0.0"),
+    )
+    .expect("GET");
+    assert!(head.contains("application/openmetrics-text"), "{head}");
+    assert!(body.ends_with("# EOF\n"), "{body}");
+    let (status, _, body) = m::get(serve.addr, "/healthz", None).expect("GET /healthz");
+    assert_eq!((status, body.as_str()), (200, "ok\n"));
+    assert_eq!(m::get(serve.addr, "/nope", None).expect("GET").0, 404);
+
+    // A real Prometheus scrapes the same values.
+    let prometheus = m::Prometheus::start(serve.addr);
+    let want = samples.clone();
+    let scraped = m::poll("Prometheus to have scraped turntop", 120, || {
+        let got = prometheus.query("turntop_traffic_bytes_total");
+        (!got.is_empty()).then_some(got)
+    });
+    for (labels, value) in &scraped {
+        let mut key: BTreeMap<String, String> = labels.clone();
+        key.retain(|k, _| !matches!(k.as_str(), "__name__" | "job" | "instance"));
+        let expected = want
+            .get(&("turntop_traffic_bytes_total".to_owned(), key.clone()))
+            .unwrap_or_else(|| panic!("{key:?} not exported; log: {}", prometheus.log()));
+        assert_eq!(value, expected, "{key:?}");
+    }
+    assert_eq!(
+        scraped.len(),
+        m::family(&want, "turntop_traffic_bytes_total").len()
+    );
+    let up = m::poll("turntop_redis_up in Prometheus", 60, || {
+        prometheus.query("turntop_redis_up").first().map(|r| r.1)
+    });
+    assert_eq!(up, 1.0);
+
+    // Redis killed: redis_up goes to 0; back: 1.
+    server.kill();
+    m::poll("redis_up 0 after redis-server was killed", 60, || {
+        (redis_up(&serve.scrape()) == Some(0.0)).then_some(())
+    });
+    server.restart();
+    m::poll("redis_up 1 after redis-server came back", 60, || {
+        (redis_up(&serve.scrape()) == Some(1.0)).then_some(())
+    });
+    // The counters survived the outage (a restarted Redis has nothing to say of the past).
+    assert_counters(&serve.scrape(), &records, "serve after the restart");
+
+    // SIGTERM ends it cleanly.
+    let mut serve = serve;
+    // SAFETY: kill(2) on the PID of our own child process.
+    unsafe {
+        libc::kill(serve.child.id() as i32, libc::SIGTERM);
+    }
+    let status = common::wait_child(&mut serve.child, 30, "turntop serve after SIGTERM");
+    assert!(status.success(), "{status:?}: {}", serve.stderr());
+}
+
+#[test]
+fn serve_refuses_a_busy_address_in_one_line() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = busy.local_addr().expect("addr").to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_turntop"))
+        .args([
+            "serve",
+            "--metrics",
+            &addr,
+            "--redis",
+            "redis://127.0.0.1:1",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("turntop");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("--metrics {addr}")), "{stderr}");
+}
