@@ -324,3 +324,149 @@ fn serve_refuses_a_busy_address_in_one_line() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains(&format!("--metrics {addr}")), "{stderr}");
 }
+
+// ---- cardinality ------------------------------------------------------------------------------
+
+/// RESP for `PUBLISH channel message`.
+fn resp_publish(out: &mut Vec<u8>, channel: &str, message: &str) {
+    use std::io::Write;
+    let _ = write!(
+        out,
+        "*3\r\n$7\r\nPUBLISH\r\n${}\r\n{channel}\r\n${}\r\n{message}\r\n",
+        channel.len(),
+        message.len()
+    );
+}
+
+/// Pipe raw commands into Redis with `redis-cli --pipe` (as fast as Redis takes them).
+fn pipe_into(server: &RedisServer, commands: &[u8]) {
+    use std::io::Write;
+    let mut child = Command::new("redis-cli")
+        .args(["-p", &server.port.to_string(), "--pipe"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-cli (Debian package redis-tools)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(commands)
+        .expect("write to redis-cli");
+    let status = common::wait_child(&mut child, 300, "redis-cli --pipe");
+    assert!(status.success());
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_million_rest_usernames_stay_within_101_user_series_and_flat_memory() {
+    const USERS: u64 = 1_000_000;
+    const CHUNK: u64 = 100_000;
+    // No output-buffer limit: this test is about cardinality, not about a slow subscriber.
+    let server = RedisServer::start_with(&["--client-output-buffer-limit", "pubsub 0 0 0"]);
+    let serve = Serve::start(&[
+        "--redis",
+        &server.url(),
+        "--metrics-users",
+        "100",
+        "--retention",
+        "1",
+    ]);
+    m::poll("redis_up 1", 30, || {
+        (redis_up(&serve.scrape()) == Some(1.0)).then_some(())
+    });
+    let pid = serve.child.id();
+    let mut published = 0u64;
+    let mut rss = Vec::new();
+    for chunk in 0..USERS / CHUNK {
+        // Each chunk: 100k new REST users (`expiry:name`) over 50 realms, traffic for some...
+        let mut open = Vec::with_capacity(64 << 20);
+        let mut close = Vec::with_capacity(32 << 20);
+        for i in chunk * CHUNK..(chunk + 1) * CHUNK {
+            let base = format!(
+                "turn/realm/r{}/user/{}:u{i}/allocation/{:018}",
+                i % 50,
+                1_800_000_000 + i,
+                i + 1
+            );
+            resp_publish(
+                &mut open,
+                &format!("{base}/status"),
+                "new lifetime=600, type=UDP, local=127.0.0.1:3478, remote=192.0.2.1:4000",
+            );
+            if i % 100 == 0 {
+                resp_publish(
+                    &mut open,
+                    &format!("{base}/traffic"),
+                    &format!("rcvp=10, rcvb={}, sentp=10, sentb=1000", 1000 + i % 977),
+                );
+            }
+            resp_publish(&mut close, &format!("{base}/status"), "deleted");
+        }
+        pipe_into(&server, &open);
+        published += CHUNK + CHUNK / 100;
+        let want = published as f64;
+        // ...all open at once: the user series stay 100 + _other.
+        let samples = m::poll("the chunk's users", 300, || {
+            let s = serve.scrape();
+            (events(&s) >= want).then_some(s)
+        });
+        for family in [
+            "turntop_user_allocations",
+            "turntop_user_traffic_rate_bytes_per_second",
+        ] {
+            let series = m::family(&samples, family);
+            assert_eq!(series.len(), 101, "{family}: top 100 and _other");
+            let other = series
+                .iter()
+                .find(|(l, _)| l["user"] == "_other")
+                .expect("_other");
+            if family == "turntop_user_allocations" {
+                let total: f64 = series.iter().map(|(_, v)| v).sum();
+                assert_eq!(total, CHUNK as f64, "every open allocation counted once");
+                assert_eq!(other.1, (CHUNK - 100) as f64);
+            }
+        }
+        assert!(
+            samples.len() < 1500,
+            "{} series in all with {CHUNK} users open (50 realms: about 1100)",
+            samples.len()
+        );
+        // ...then they end and are evicted (retention 1 s).
+        pipe_into(&server, &close);
+        published += CHUNK;
+        let want = published as f64;
+        m::poll("the chunk's users ended and evicted", 300, || {
+            let s = serve.scrape();
+            let left: f64 = m::family(&s, "turntop_allocations")
+                .iter()
+                .map(|(_, v)| v)
+                .sum();
+            (events(&s) >= want && left == 0.0).then_some(())
+        });
+        rss.push(rss_kb(pid));
+    }
+    let samples = serve.scrape();
+    assert_eq!(
+        m::value(&samples, "turntop_allocations_started_total", &[]),
+        Some(USERS as f64)
+    );
+    // Flat: after the first chunks the allocator has what it needs.
+    let (early, last) = (rss[1], rss[rss.len() - 1]);
+    assert!(
+        last <= early + early / 4 + 16 * 1024,
+        "RSS grew from {early} kB to {last} kB over {USERS} users: {rss:?}"
+    );
+    eprintln!("RSS after each 100k users (kB): {rss:?}");
+}
