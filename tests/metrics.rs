@@ -470,3 +470,76 @@ fn a_million_rest_usernames_stay_within_101_user_series_and_flat_memory() {
     );
     eprintln!("RSS after each 100k users (kB): {rss:?}");
 }
+
+// ---- the Grafana dashboard --------------------------------------------------------------------
+
+/// Every query of assets/grafana-dashboard.json is valid PromQL (`promtool check rules`) and
+/// names only metrics turntop exports.
+#[test]
+fn the_grafana_dashboard_queries_are_valid_and_name_exported_metrics() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/grafana-dashboard.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("dashboard")).expect("JSON");
+    let mut exprs = Vec::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().expect("targets") {
+            exprs.push(target["expr"].as_str().expect("expr").to_owned());
+        }
+    }
+    assert!(exprs.len() >= 10);
+    // Grafana's variables as Prometheus sees them once substituted.
+    let rules: String = exprs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let e = e
+                .replace("$__rate_interval", "1m")
+                .replace("$__range", "1h")
+                .replace("$endpoint", ".*")
+                .replace("$realm", ".*");
+            format!("      - record: turntop:dashboard_{i}\n        expr: '{e}'\n")
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("rules.yml");
+    std::fs::write(
+        &file,
+        format!("groups:\n  - name: dashboard\n    rules:\n{rules}"),
+    )
+    .expect("write rules");
+    let out = Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .expect("promtool");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The metric names: those of an export with users.
+    let mut model = turntop::model::Model::default();
+    let ep = model.add_endpoint("e");
+    model.apply_raw(
+        ep,
+        1.0,
+        "turn/realm/r/user/u/allocation/000000000000000001/status",
+        b"new lifetime=600, type=UDP, local=127.0.0.1:3478",
+    );
+    let text = turntop::metrics::encode(
+        turntop::metrics::Snapshot::take(&model, 2.0, 5),
+        turntop::metrics::Format::Prometheus,
+    );
+    let exported: std::collections::BTreeSet<String> =
+        m::parse(&text).keys().map(|(n, _)| n.clone()).collect();
+    for e in &exprs {
+        for name in e
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("turntop_"))
+        {
+            assert!(exported.contains(name), "{name} (in {e}) is not exported");
+        }
+    }
+}
