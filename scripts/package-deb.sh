@@ -26,5 +26,6 @@ target/release/turntop completions bash >"$assets/completions/turntop.bash"
 target/release/turntop completions zsh >"$assets/completions/_turntop"
 target/release/turntop completions fish >"$assets/completions/turntop.fish"
 
-cargo deb --no-build --locked --output target/debian/
+# Stripped: the release profile keeps line tables for backtraces and perf, the package need not.
+cargo deb --no-build --locked --strip --output target/debian/
 ls target/debian/turntop_*.deb
