@@ -543,3 +543,60 @@ fn the_grafana_dashboard_queries_are_valid_and_name_exported_metrics() {
         }
     }
 }
+
+// ---- --metrics next to the TUI ----------------------------------------------------------------
+
+/// `turntop --demo --metrics ADDR` in a real terminal: the screen runs and /metrics exports the
+/// model it draws, live (the event counter moves between scrapes).
+#[test]
+fn metrics_next_to_the_tui_export_the_model_on_screen() {
+    if !common::tmux::available() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("empty.toml");
+    std::fs::write(&config, "").expect("config");
+    let config = config.display().to_string();
+    let listen = addr.to_string();
+    let t = common::tmux::Tmux::start(
+        "metrics-tui",
+        120,
+        30,
+        &[
+            env!("CARGO_BIN_EXE_turntop"),
+            "--demo",
+            "--metrics",
+            &listen,
+            "--metrics-users",
+            "5",
+        ],
+        &[("TURNTOP_CONFIG", config.as_str())],
+    );
+    t.wait_for("demo rows", Duration::from_secs(30), |s| {
+        s.contains("[DEMO]")
+    });
+    let first = m::poll("a scrape of the TUI's model", 30, || {
+        let (status, _, body) = m::get(addr, "/metrics", None).ok()?;
+        (status == 200).then(|| m::parse(&body))
+    });
+    let open: f64 = m::family(&first, "turntop_allocations")
+        .into_iter()
+        .filter(|(l, _)| l["state"] == "live")
+        .map(|(_, v)| v)
+        .sum();
+    assert!(open > 0.0, "the demo's live allocations are exported");
+    assert_eq!(m::family(&first, "turntop_user_allocations").len(), 6);
+    m::promtool_check(&m::get(addr, "/metrics", None).expect("GET").2).expect("promtool");
+    let before = events(&first);
+    m::poll("the event counter to move", 60, || {
+        let (_, _, body) = m::get(addr, "/metrics", None).ok()?;
+        (events(&m::parse(&body)) > before).then_some(())
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
+}
