@@ -600,3 +600,86 @@ fn metrics_next_to_the_tui_export_the_model_on_screen() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
 }
+
+// ---- label values from the network -----------------------------------------------------------
+
+/// Realms, users and listeners with quotes, backslashes, newlines, escape sequences and bidi
+/// overrides, a user calling itself `_other`, and two raw names that sanitize alike: the export
+/// stays valid (promtool), one series per label set, nothing dangerous in a label value.
+#[test]
+fn hostile_names_are_sanitized_escaped_and_never_duplicate_a_series() {
+    let mut model = turntop::model::Model::default();
+    let ep = model.add_endpoint("e\u{1b}[2J");
+    let names = [
+        ("q\"uote\\realm", "alice\nnew line"),
+        ("q\"uote\\realm", "\u{1b}[31mred"),
+        ("q\"uote\\realm", "\\x1b[31mred"),
+        ("bidi\u{202e}lmth.exe", "_other"),
+        ("", "_other"),
+        ("plain", "bob"),
+    ];
+    for (i, (realm, user)) in names.iter().enumerate() {
+        let base = if realm.is_empty() {
+            format!("turn/user/{user}/allocation/{:018}", i + 1)
+        } else {
+            format!("turn/realm/{realm}/user/{user}/allocation/{:018}", i + 1)
+        };
+        model.apply_raw(
+            ep,
+            1.0,
+            &format!("{base}/status"),
+            format!("new lifetime=600, type=UDP, local=127.0.0.1:3478\u{7}\"x, remote=1.2.3.4:{i}")
+                .as_bytes(),
+        );
+        model.apply_raw(
+            ep,
+            2.0 + i as f64,
+            &format!("{base}/traffic"),
+            format!("rcvp=1, rcvb={}, sentp=1, sentb=10", 100 * (i + 1)).as_bytes(),
+        );
+    }
+    assert_eq!(model.counters.malformed, 0);
+    for users in [1, 3, 100] {
+        for format in [
+            turntop::metrics::Format::Prometheus,
+            turntop::metrics::Format::OpenMetrics,
+        ] {
+            let text = turntop::metrics::encode(
+                turntop::metrics::Snapshot::take(&model, 10.0, users),
+                format,
+            );
+            if format == turntop::metrics::Format::Prometheus {
+                m::promtool_check(&text).unwrap_or_else(|e| panic!("promtool: {e}\n{text}"));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for line in text.lines().filter(|l| !l.starts_with('#')) {
+                assert!(
+                    seen.insert(line.rsplit_once(' ').expect("value").0),
+                    "duplicate: {line}"
+                );
+                assert!(
+                    !line
+                        .chars()
+                        .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                    "{line:?}"
+                );
+            }
+            let samples = m::parse(&text);
+            let user_series = m::family(&samples, "turntop_user_allocations");
+            assert!(user_series.len() <= users + 1, "{users}: {user_series:?}");
+            let total: f64 = user_series.iter().map(|(_, v)| v).sum();
+            assert_eq!(
+                total,
+                names.len() as f64,
+                "every open allocation counted once"
+            );
+        }
+    }
+    let text = turntop::metrics::encode(
+        turntop::metrics::Snapshot::take(&model, 10.0, 100),
+        turntop::metrics::Format::Prometheus,
+    );
+    assert!(text.contains(r#"realm="q\"uote\\realm""#), "{text}");
+    assert!(text.contains(r#"user="alice\\x0anew line""#), "{text}");
+    assert!(text.contains(r#"realm="bidi\\u{202e}lmth.exe""#), "{text}");
+}
