@@ -101,10 +101,20 @@ impl Snapshot {
     /// [`OTHER_USERS`] series for the rest, so the series stay bounded whatever Redis sends.
     pub fn take(model: &Model, now: Time, users: usize) -> Snapshot {
         let started_at = std::time::Instant::now();
-        // (endpoint, realm slot) -> group index.
-        let mut group_of: FxHashMap<(u16, u32), usize> = FxHashMap::default();
+        // Dense tables instead of hashing per allocation: the pass touches each hot entry once
+        // plus a 4-byte realm slot of its user (a table small enough to stay in cache).
+        let realm_of_user: Vec<u32> = {
+            let mut v = vec![u32::MAX; model.user_slots()];
+            for (slot, user) in model.users() {
+                v[slot as usize] = model.user_realm_slot(user);
+            }
+            v
+        };
+        // [endpoint][realm slot] -> group index + 1 (0: none yet).
+        let mut group_of: Vec<Vec<u32>> = Vec::new();
         let mut groups: Vec<GroupStats> = Vec::new();
-        let mut listener_of: FxHashMap<(u16, u16), usize> = FxHashMap::default();
+        // [endpoint][listener atom index] -> listener index + 1.
+        let mut listener_of: Vec<Vec<u32>> = Vec::new();
         let mut listeners: Vec<ListenerStats> = Vec::new();
         let mut user_sums: Vec<UserSum> = if users > 0 {
             vec![UserSum::default(); model.user_slots()]
@@ -118,15 +128,23 @@ impl Snapshot {
         };
         for (_, h) in model.hot_slots() {
             // Free slots have no user; traffic-only sessions (no state) still carry traffic.
-            let Some(user) = model.user(h.user) else {
+            let Some(&realm_slot) = realm_of_user.get(h.user as usize) else {
                 continue;
             };
-            let realm_slot = model.user_realm_slot(user);
             let state = h.state(now);
-            if state.is_none() && h.sum == [Counters::default(); 2] {
+            if realm_slot == u32::MAX || (state.is_none() && h.sum == [Counters::default(); 2]) {
                 continue;
             }
-            let g = *group_of.entry((h.endpoint, realm_slot)).or_insert_with(|| {
+            let e = usize::from(h.endpoint);
+            if group_of.len() <= e {
+                group_of.resize_with(e + 1, Vec::new);
+                listener_of.resize_with(e + 1, Vec::new);
+            }
+            let by_realm = &mut group_of[e];
+            if by_realm.len() <= realm_slot as usize {
+                by_realm.resize(realm_slot as usize + 1, 0);
+            }
+            if by_realm[realm_slot as usize] == 0 {
                 let realm = model
                     .realm(realm_slot)
                     .and_then(|r| r.name.as_deref())
@@ -137,9 +155,9 @@ impl Snapshot {
                     realm,
                     ..GroupStats::default()
                 });
-                groups.len() - 1
-            });
-            let group = &mut groups[g];
+                by_realm[realm_slot as usize] = groups.len() as u32;
+            }
+            let group = &mut groups[by_realm[realm_slot as usize] as usize - 1];
             group.traffic[0].add(h.leg_sum(Leg::Client));
             group.traffic[1].add(h.leg_sum(Leg::Peer));
             let Some(state) = state else { continue };
@@ -153,17 +171,20 @@ impl Snapshot {
                 group.rates[0].add(rate[0]);
                 group.rates[1].add(rate[1]);
             }
-            let l = *listener_of
-                .entry((h.endpoint, h.local_index()))
-                .or_insert_with(|| {
-                    listeners.push(ListenerStats {
-                        endpoint: endpoint_label(h.endpoint),
-                        local: model.atom(h.local()).map(sanitize).unwrap_or_default(),
-                        ..ListenerStats::default()
-                    });
-                    listeners.len() - 1
+            let by_local = &mut listener_of[e];
+            let l = usize::from(h.local_index());
+            if by_local.len() <= l {
+                by_local.resize(l + 1, 0);
+            }
+            if by_local[l] == 0 {
+                listeners.push(ListenerStats {
+                    endpoint: endpoint_label(h.endpoint),
+                    local: model.atom(h.local()).map(sanitize).unwrap_or_default(),
+                    ..ListenerStats::default()
                 });
-            let listener = &mut listeners[l];
+                by_local[l] = listeners.len() as u32;
+            }
+            let listener = &mut listeners[by_local[l] as usize - 1];
             listener.states[state_index(state)] += 1;
             listener.rates[0].add(rate[0]);
             listener.rates[1].add(rate[1]);
