@@ -23,8 +23,23 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-/// Ingest the whole workload; with `scrape`, a scrape every second of ingest. Events/s.
-fn ingest(w: &common::Workload, scrape: bool) -> (f64, usize) {
+/// CPU time of the calling thread: unlike the wall clock, not inflated when other processes
+/// take the cores (the machine is shared).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we pass; CLOCK_THREAD_CPUTIME_ID exists on Linux.
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts);
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Ingest the whole workload; with `scrape`, a scrape every second of ingest. Events/s by the
+/// wall clock and by the ingest thread's CPU time, and the number of scrapes.
+fn ingest(w: &common::Workload, scrape: bool) -> (f64, f64, usize) {
     const BATCH: usize = 65_536;
     let (to_encoder, encoder_rx) = std::sync::mpsc::channel::<Snapshot>();
     let encoder = std::thread::spawn(move || {
@@ -40,6 +55,7 @@ fn ingest(w: &common::Workload, scrape: bool) -> (f64, usize) {
     let mut model = Model::new(ModelConfig::default());
     let ep = model.add_endpoint("bench");
     let mut timed = Duration::ZERO;
+    let mut cpu = Duration::ZERO;
     let mut next_scrape = Duration::from_secs(1);
     let mut scrapes = 0;
     let mut last_evict = 0.0;
@@ -60,6 +76,7 @@ fn ingest(w: &common::Workload, scrape: bool) -> (f64, usize) {
         // answers a scrape between two pieces.
         for piece in items.chunks(4096) {
             let started = Instant::now();
+            let cpu_started = thread_cpu();
             let mut start = 0;
             for i in 0..piece.len() {
                 if piece[i].0 - last_evict >= 1.0 {
@@ -77,11 +94,13 @@ fn ingest(w: &common::Workload, scrape: bool) -> (f64, usize) {
                 scrapes += 1;
             }
             timed += started.elapsed();
+            cpu += thread_cpu() - cpu_started;
         }
     }
     drop(to_encoder);
     let _ = encoder.join();
-    (w.events.len() as f64 / timed.as_secs_f64(), scrapes)
+    let n = w.events.len() as f64;
+    (n / timed.as_secs_f64(), n / cpu.as_secs_f64(), scrapes)
 }
 
 fn main() {
@@ -121,22 +140,32 @@ fn main() {
     );
     drop(model);
 
-    let rounds = if quick { 2 } else { 5 };
-    let mut ratios = Vec::new();
+    let rounds = if quick { 2 } else { 7 };
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    let (mut best_without, mut best_with) = (0.0f64, 0.0f64);
     for round in 1..=rounds {
-        let (without, _) = ingest(&w, false);
-        let (with, scrapes) = ingest(&w, true);
-        let ratio = with / without;
+        let (without, without_cpu, _) = ingest(&w, false);
+        let (with, with_cpu, scrapes) = ingest(&w, true);
         println!(
-            "ingest round {round}: no scrapes {:.2} M events/s, scraping every second ({scrapes} scrapes) {:.2} M events/s: {ratio:.3}x",
+            "ingest round {round}: no scrapes {:.2} M events/s ({:.2} by CPU time), scraping every second ({scrapes} scrapes) {:.2} M events/s ({:.2}): {:.3}x wall, {:.3}x CPU",
             without / 1e6,
-            with / 1e6
+            without_cpu / 1e6,
+            with / 1e6,
+            with_cpu / 1e6,
+            with / without,
+            with_cpu / without_cpu
         );
-        ratios.push(ratio);
+        wall.push(with / without);
+        cpu.push(with_cpu / without_cpu);
+        best_without = best_without.max(without);
+        best_with = best_with.max(with);
     }
-    ratios.sort_by(f64::total_cmp);
+    wall.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
     println!(
-        "ingest while scraping every second vs none: median {:.3}x (target >= 0.95x)",
-        percentile(&ratios, 0.5)
+        "ingest while scraping every second vs none (target >= 0.95x): median {:.3}x by wall clock, {:.3}x by the ingest thread's CPU time, best vs best {:.3}x",
+        percentile(&wall, 0.5),
+        percentile(&cpu, 0.5),
+        best_with / best_without
     );
 }
