@@ -195,26 +195,28 @@ impl Snapshot {
                 u.rate += rate[0].total() + rate[1].total();
             }
         }
-        // What ended and was evicted still counts.
+        // What ended and was evicted still counts (an index: deployments with a realm per
+        // tenant have thousands).
+        let mut by_name: FxHashMap<(String, String), usize> = groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| ((g.endpoint.clone(), g.realm.clone()), i))
+            .collect();
         for ((endpoint, realm), sums) in &model.cumulative().evicted {
-            let realm = realm.as_deref().map(sanitize).unwrap_or_default();
-            let label = endpoint_label(endpoint.0);
-            let group = match groups
-                .iter_mut()
-                .position(|g| g.endpoint == label && g.realm == realm)
-            {
-                Some(i) => &mut groups[i],
-                None => {
-                    groups.push(GroupStats {
-                        endpoint: label,
-                        realm,
-                        ..GroupStats::default()
-                    });
-                    groups.last_mut().expect("just pushed")
-                }
-            };
-            group.traffic[0].add(&sums[0]);
-            group.traffic[1].add(&sums[1]);
+            let key = (
+                endpoint_label(endpoint.0),
+                realm.as_deref().map(sanitize).unwrap_or_default(),
+            );
+            let i = *by_name.entry(key).or_insert_with_key(|(endpoint, realm)| {
+                groups.push(GroupStats {
+                    endpoint: endpoint.clone(),
+                    realm: realm.clone(),
+                    ..GroupStats::default()
+                });
+                groups.len() - 1
+            });
+            groups[i].traffic[0].add(&sums[0]);
+            groups[i].traffic[1].add(&sums[1]);
         }
         // Sanitizing can make two raw names one label value: merge them.
         let groups = merge_groups(groups);
@@ -326,18 +328,22 @@ fn top_users(model: &Model, sums: &[UserSum], n: usize) -> Vec<UserStats> {
     // Two raw names can sanitize to one label value, and a user may call itself `_other`:
     // one series per label set, whatever the names.
     let mut out: Vec<UserStats> = Vec::with_capacity(top.len() + 1);
+    let mut index: FxHashMap<(String, String), usize> = FxHashMap::default();
     for u in top.drain(..) {
         if u.realm == other.realm && u.user == other.user {
             other.open += u.open;
             other.rate += u.rate;
-        } else if let Some(o) = out
-            .iter_mut()
-            .find(|o| o.realm == u.realm && o.user == u.user)
-        {
-            o.open += u.open;
-            o.rate += u.rate;
-        } else {
-            out.push(u);
+            continue;
+        }
+        match index.get(&(u.realm.clone(), u.user.clone())) {
+            Some(&i) => {
+                out[i].open += u.open;
+                out[i].rate += u.rate;
+            }
+            None => {
+                index.insert((u.realm.clone(), u.user.clone()), out.len());
+                out.push(u);
+            }
         }
     }
     out.push(other);
