@@ -683,3 +683,98 @@ fn hostile_names_are_sanitized_escaped_and_never_duplicate_a_series() {
     assert!(text.contains(r#"user="alice\\x0anew line""#), "{text}");
     assert!(text.contains(r#"realm="bidi\\u{202e}lmth.exe""#), "{text}");
 }
+
+// ---- the model's ever-growing counters ------------------------------------------------------
+
+/// Started, ended by reason (deleted, replaced, gone_from_redis) and totals mismatches count
+/// once each, and stay counted (traffic included) once the rows are evicted.
+#[test]
+fn started_ended_by_reason_and_mismatches_count_once_and_survive_eviction() {
+    use turntop::model::EndReason;
+    let mut model = turntop::model::Model::new(ModelConfig {
+        retention: 5.0,
+        ..ModelConfig::default()
+    });
+    let ep = model.add_endpoint("e");
+    let t0 = 1_800_000_000.0;
+    let ch = |id: u64, what: &str| format!("turn/realm/r/user/u/allocation/{id:018}/{what}");
+    let new = "new lifetime=60, type=UDP, local=10.0.0.1:3478, remote=192.0.2.1:5000";
+    // 1: traffic, then coturn restarts and gives id 1 to a new allocation (1 is replaced).
+    model.apply_raw(ep, t0, &ch(1, "status"), new.as_bytes());
+    model.apply_raw(
+        ep,
+        t0 + 1.0,
+        &ch(1, "traffic"),
+        b"rcvp=1, rcvb=100, sentp=2, sentb=200",
+    );
+    model.apply_raw(ep, t0 + 2.0, &ch(1, "status"), new.as_bytes());
+    // The new 1 ends with a total that differs from its deltas (a report was lost).
+    model.apply_raw(
+        ep,
+        t0 + 3.0,
+        &ch(1, "traffic"),
+        b"rcvp=1, rcvb=10, sentp=1, sentb=10",
+    );
+    model.apply_raw(ep, t0 + 4.0, &ch(1, "status"), b"deleted");
+    model.apply_raw(
+        ep,
+        t0 + 4.0,
+        &ch(1, "total_traffic"),
+        b"rcvp=9, rcvb=999, sentp=1, sentb=10",
+    );
+    model.apply_raw(
+        ep,
+        t0 + 4.0,
+        &ch(1, "total_traffic/peer"),
+        b"rcvp=0, rcvb=0, sentp=0, sentb=0",
+    );
+    // 2: its key is gone from a reconciliation pass after its lifetime ran out.
+    model.apply_raw(ep, t0 + 5.0, &ch(2, "status"), new.as_bytes());
+    model.begin_seed(ep, t0 + 100.0);
+    model.end_seed(ep, t0 + 100.0);
+    let c = model.cumulative();
+    assert_eq!(c.started, 3);
+    assert_eq!(c.ended_by(EndReason::Replaced), 1);
+    assert_eq!(c.ended_by(EndReason::Deleted), 1);
+    assert_eq!(c.ended_by(EndReason::GoneFromRedis), 1);
+    assert_eq!(c.totals_mismatch, 1);
+    let scrape = |model: &turntop::model::Model, t: f64| {
+        m::parse(&turntop::metrics::encode(
+            turntop::metrics::Snapshot::take(model, t, 0),
+            turntop::metrics::Format::Prometheus,
+        ))
+    };
+    let before = scrape(&model, t0 + 100.0);
+    for t in 101..200 {
+        model.evict(t0 + f64::from(t));
+    }
+    assert_eq!(model.allocations().count(), 0, "all evicted");
+    let after = scrape(&model, t0 + 200.0);
+    for name in [
+        "turntop_traffic_bytes_total",
+        "turntop_traffic_packets_total",
+        "turntop_allocations_started_total",
+        "turntop_allocations_ended_total",
+        "turntop_totals_mismatch_total",
+    ] {
+        assert_eq!(m::family(&before, name), m::family(&after, name), "{name}");
+    }
+    let rx = [
+        ("endpoint", "e"),
+        ("realm", "r"),
+        ("leg", "client"),
+        ("direction", "rx"),
+    ];
+    assert_eq!(
+        m::value(&after, "turntop_traffic_bytes_total", &rx),
+        Some(110.0)
+    );
+    assert_eq!(
+        m::value(
+            &after,
+            "turntop_allocations_ended_total",
+            &[("reason", "gone_from_redis")]
+        ),
+        Some(1.0)
+    );
+}
