@@ -10,7 +10,7 @@ use hyper::body::Bytes;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, header};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
@@ -64,7 +64,10 @@ impl MetricsServer {
             let users = self.users;
             tokio::spawn(async move {
                 let service = service_fn(move |req| respond(req, requests.clone(), users));
+                // A client that never finishes its request head does not hold a task forever.
                 if let Err(e) = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(std::time::Duration::from_secs(10))
                     .serve_connection(TokioIo::new(stream), service)
                     .await
                 {
