@@ -45,7 +45,7 @@ trap '$sudo dpkg --purge turntop >/dev/null 2>&1 || true' EXIT
     || fail "turntop --demo --once"
 /usr/bin/turntop serve --help | grep -q -- "--metrics" || fail "turntop serve --help"
 man -w turntop >/dev/null 2>&1 || [ -f /usr/share/man/man1/turntop.1.gz ] || fail "man page"
-grep -q "ExecStart=/usr/bin/turntop serve --config /etc/turntop/config.toml" \
+grep -q "ExecStart=/usr/bin/turntop serve --config /etc/turntop/config.toml --log" \
     /usr/lib/systemd/system/turntop-exporter.service || fail "unit ExecStart"
 [ ! -e /etc/systemd/system/multi-user.target.wants/turntop-exporter.service ] || fail "unit enabled"
 # The unit's command line works as installed (the config's Redis need not answer: it retries).

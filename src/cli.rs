@@ -160,16 +160,14 @@ pub struct TuiMetricsArgs {
 /// What `serve` takes besides the Redis options.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Serve Prometheus metrics on this address: /metrics and /healthz.
-    #[arg(
-        long = "metrics",
-        value_name = "ADDR",
-        default_value = "127.0.0.1:9642"
-    )]
-    pub addr: std::net::SocketAddr,
-    /// Export the top N users by rate, the rest summed as user="_other" (0: no user series).
-    #[arg(long = "metrics-users", value_name = "N", default_value_t = 0)]
-    pub users: usize,
+    /// Serve Prometheus metrics on this address: /metrics and /healthz
+    /// [default: [metrics] listen, else 127.0.0.1:9642].
+    #[arg(long = "metrics", value_name = "ADDR")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Export the top N users by rate, the rest summed as user="_other"
+    /// [default: [metrics] users, else 0: no user series].
+    #[arg(long = "metrics-users", value_name = "N")]
+    pub users: Option<usize>,
     /// How long an ended allocation stays counted in turntop_allocations{state="ended"}:
     /// seconds or e.g. 10m [default: 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]

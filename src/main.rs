@@ -405,8 +405,11 @@ fn serve(args: &ServeArgs, config: &Config) -> Result<(), Failure> {
     let result = runtime.block_on(turntop::driver::serve(
         endpoints,
         model_config,
-        args.addr,
-        args.users,
+        args.addr
+            .or(config.metrics.listen)
+            .or_else(|| config::DEFAULT_METRICS_ADDR.parse().ok())
+            .ok_or_else(|| usage("no metrics address"))?,
+        args.users.or(config.metrics.users).unwrap_or(0),
         // Port 0 picks a free port: say which.
         |bound| eprintln!("turntop: serving metrics on http://{bound}/metrics"),
     ));

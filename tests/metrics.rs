@@ -778,3 +778,54 @@ fn started_ended_by_reason_and_mismatches_count_once_and_survive_eviction() {
         Some(1.0)
     );
 }
+
+/// `turntop serve --config FILE` takes its Redis, address and user series from the file (as the
+/// packaged unit runs it).
+#[test]
+fn serve_reads_redis_and_metrics_from_the_config_file() {
+    let server = RedisServer::start();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[redis]]\nurl = \"{}\"\n\n[metrics]\nlisten = \"127.0.0.1:{port}\"\nusers = 2\n",
+            server.url()
+        ),
+    )
+    .expect("config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_turntop"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("turntop serve");
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let samples = m::poll(
+        "turntop serve on the configured address, subscribed",
+        30,
+        || {
+            let (status, _, body) = m::get(addr, "/metrics", None).ok()?;
+            let s = m::parse(&body);
+            (status == 200 && redis_up(&s) == Some(1.0)).then_some(s)
+        },
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let (labels, _) = &m::family(&samples, "turntop_redis_up")[0];
+    assert_eq!(labels["endpoint"], server.label());
+    // users = 2: the user families are there (only `_other` while nobody is connected).
+    assert_eq!(
+        m::family(&samples, "turntop_user_allocations")
+            .iter()
+            .map(|(l, _)| l["user"].clone())
+            .collect::<Vec<_>>(),
+        ["_other"]
+    );
+}
