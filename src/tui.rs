@@ -39,6 +39,8 @@ pub struct Session {
     pub control: Option<tokio::sync::watch::Sender<Control>>,
     /// Where the model's reconciliation requests go (live sources only).
     pub reconcilers: crate::source::Reconcilers,
+    /// Scrapes of the metrics server (`--metrics`), answered from the live model.
+    pub scrapes: Option<crate::metrics::ScrapeRequests>,
 }
 
 struct EventRate {
@@ -208,10 +210,25 @@ async fn event_loop(
                     dirty = true;
                 }
             }
+            Some(request) = next_scrape(&mut s.scrapes) => {
+                // The live model, even when the screen is frozen.
+                let now = s.clock.now(&s.model);
+                crate::driver::answer(&s.model, now, request);
+            }
             _ = tokio::time::sleep_until(redraw_at), if dirty => {}
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
         }
+    }
+}
+
+/// The next scrape, or never without a metrics server.
+async fn next_scrape(
+    scrapes: &mut Option<crate::metrics::ScrapeRequests>,
+) -> Option<crate::metrics::ScrapeRequest> {
+    match scrapes {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
     }
 }
 
