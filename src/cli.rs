@@ -46,6 +46,9 @@ pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,
 
+    #[command(flatten)]
+    pub metrics: TuiMetricsArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -159,8 +162,48 @@ pub struct RedisArgs {
     pub redis_insecure: bool,
 }
 
+/// `--metrics` next to the TUI (the live view and `--demo`).
+#[derive(Args, Debug, Clone)]
+pub struct TuiMetricsArgs {
+    /// Also serve Prometheus metrics on this address (e.g. 127.0.0.1:9642): /metrics, /healthz.
+    #[arg(long = "metrics", value_name = "ADDR", conflicts_with = "once")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Export the top N users by rate, the rest summed as user="_other" (0: no user series).
+    #[arg(
+        long = "metrics-users",
+        value_name = "N",
+        default_value_t = 0,
+        requires = "addr"
+    )]
+    pub users: usize,
+}
+
+/// What `serve` takes besides the Redis options.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Serve Prometheus metrics on this address: /metrics and /healthz
+    /// [default: [metrics] listen, else 127.0.0.1:9642].
+    #[arg(long = "metrics", value_name = "ADDR")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Export the top N users by rate, the rest summed as user="_other"
+    /// [default: [metrics] users, else 0: no user series].
+    #[arg(long = "metrics-users", value_name = "N")]
+    pub users: Option<usize>,
+    /// How long an ended allocation stays counted in turntop_allocations{state="ended"}:
+    /// seconds or e.g. 10m [default: 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub retention: Option<f64>,
+    #[command(flatten)]
+    pub redis: RedisArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Export live metrics for Prometheus, without a terminal (/metrics, /healthz), until
+    /// SIGTERM: the same Redis sources and configuration as the live view.
+    Serve(ServeArgs),
     /// Replay a capture file (the format `turntop record` writes).
     Replay(ReplayArgs),
     /// Record every message coturn publishes (from --redis) into a capture file, until Ctrl-C,

@@ -43,7 +43,23 @@ pub struct Config {
     pub log: Option<PathBuf>,
     /// `--read-only`: `K` never cancels a session.
     pub read_only: Option<bool>,
+    /// `turntop serve` (only: a TUI next to it must not take its port).
+    #[serde(default)]
+    pub metrics: MetricsConfig,
 }
+
+/// `[metrics]`: what `turntop serve` exports, below its flags.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// `--metrics ADDR`.
+    pub listen: Option<std::net::SocketAddr>,
+    /// `--metrics-users N`.
+    pub users: Option<usize>,
+}
+
+/// Where `turntop serve` listens without `--metrics` or `[metrics] listen`.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9642";
 
 impl Config {
     /// The log file this configuration names, resolved against the directory of the file it
@@ -423,6 +439,11 @@ mod tests {
         assert_eq!(c.history_window, Some(Duration(DEFAULT_HISTORY_WINDOW)));
         assert_eq!(c.retention, Some(Duration(DEFAULT_RETENTION)));
         assert_eq!(c.mouse, Some(false));
+        assert_eq!(
+            c.metrics.listen.map(|a| a.to_string()).as_deref(),
+            Some(DEFAULT_METRICS_ADDR)
+        );
+        assert_eq!(c.metrics.users, Some(0));
         assert_eq!(
             c.redis,
             [RedisConfig {

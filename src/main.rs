@@ -20,7 +20,10 @@ use turntop::ui::{SourceInfo, Theme, ThemeName};
 
 mod cli;
 
-use cli::{Cli, Command, CommonArgs, RecordArgs, RedisArgs, ReplayArgs, ViewArgs};
+use cli::{
+    Cli, Command, CommonArgs, RecordArgs, RedisArgs, ReplayArgs, ServeArgs, TuiMetricsArgs,
+    ViewArgs,
+};
 
 /// Exit code for bad input (files, arguments, configuration), as clap uses for bad arguments.
 const EXIT_USAGE: u8 = 2;
@@ -59,6 +62,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Some(Command::Man { out }) => man(out.as_deref()),
+        Some(Command::Serve(args)) => with_config(&args.common, |config| serve(&args, config)),
         Some(Command::Record(args)) => with_config(&args.common, |config| record(&args, config)),
         Some(Command::Replay(args)) => {
             with_config(&args.common, |config| replay_file(&args, config))
@@ -165,6 +169,10 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
             replay::run_controlled(records, later, endpoint, speed, tx, control_rx).await;
         },
         Vec::new(),
+        &TuiMetricsArgs {
+            addr: None,
+            users: 0,
+        },
     )
 }
 
@@ -207,6 +215,7 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
             turntop::demo::follow(demo, endpoint, tx, trigger).await;
         },
         Vec::new(),
+        &cli.metrics,
     )
 }
 
@@ -246,6 +255,7 @@ fn live(cli: &Cli, config: &Config) -> Result<(), Failure> {
             futures::future::join_all(tasks).await;
         },
         coturn_cli,
+        &cli.metrics,
     )
 }
 
@@ -404,8 +414,19 @@ fn run_tui(
     clock: impl FnOnce() -> Clock,
     producer: impl std::future::Future<Output = ()> + Send + 'static,
     cli: Vec<Option<turntop::coturn_cli::CliEndpoint>>,
+    metrics: &TuiMetricsArgs,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
+    // Bound before the terminal is taken, so a busy address is a one-line error.
+    let (http, scrapes) = match metrics.addr {
+        Some(addr) => {
+            let (server, scrapes) = runtime
+                .block_on(turntop::serve::bind(addr, metrics.users))
+                .map_err(|e| usage(format!("--metrics {addr}: {e}")))?;
+            (Some(runtime.spawn(server.run())), Some(scrapes))
+        }
+        None => (None, None),
+    };
     runtime
         .block_on(async move {
             // The replay clock and its task start together.
@@ -421,9 +442,13 @@ fn run_tui(
                 control,
                 reconcilers,
                 cli,
+                scrapes,
             })
             .await;
             task.abort();
+            if let Some(http) = http {
+                http.abort();
+            }
             result
         })
         .map_err(|e| Failure {
@@ -433,6 +458,42 @@ fn run_tui(
     // Sources may hold sockets in blocking states; do not wait for them on the way out.
     runtime.shutdown_background();
     Ok(())
+}
+
+/// `turntop serve`: the live sources, headless, with the metrics server, until a signal.
+fn serve(args: &ServeArgs, config: &Config) -> Result<(), Failure> {
+    let endpoints = redis_endpoints(&args.redis, config)?;
+    let model_config = ModelConfig {
+        key_grace: turntop::model::KEY_GRACE,
+        retention: args
+            .retention
+            .or(config.retention.map(|d| d.0))
+            .unwrap_or(config::DEFAULT_RETENTION),
+        history_window: 1800.0,
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
+    let result = runtime.block_on(turntop::driver::serve(
+        endpoints,
+        model_config,
+        args.addr
+            .or(config.metrics.listen)
+            .or_else(|| config::DEFAULT_METRICS_ADDR.parse().ok())
+            .ok_or_else(|| usage("no metrics address"))?,
+        args.users.or(config.metrics.users).unwrap_or(0),
+        // Port 0 picks a free port: say which.
+        |bound| eprintln!("turntop: serving metrics on http://{bound}/metrics"),
+    ));
+    runtime.shutdown_background();
+    match result.map_err(usage)? {
+        turntop::driver::Stop::Signal(signal) => {
+            tracing::info!(signal, "serve: stopping");
+            Ok(())
+        }
+        turntop::driver::Stop::SourcesEnded => Err(Failure {
+            message: "every Redis source stopped".into(),
+            code: EXIT_UNREACHABLE,
+        }),
+    }
 }
 
 /// Exit code when a Redis endpoint cannot be reached (or refuses us) under `--once`.

@@ -19,6 +19,7 @@ Examples:
   turntop --once --format csv --raw --filter 'remote=192.0.2.0/24|2001:db8::/32'
   turntop record --redis redis://10.0.0.5:6379 -o coturn.txt --duration 10m --keys
   turntop replay coturn.txt --speed 10        replay it (p pauses, n steps)
+  turntop serve --metrics 127.0.0.1:9642      live metrics for Prometheus, headless (/metrics)
   turntop completions bash > ~/.local/share/bash-completion/completions/turntop
   turntop man > turntop.1";
 

@@ -41,6 +41,8 @@ pub struct Session {
     pub reconcilers: crate::source::Reconcilers,
     /// coturn's CLI of each endpoint, in the model's endpoint order (`None`: none).
     pub cli: Vec<Option<crate::coturn_cli::CliEndpoint>>,
+    /// Scrapes of the metrics server (`--metrics`), answered from the live model.
+    pub scrapes: Option<crate::metrics::ScrapeRequests>,
 }
 
 struct EventRate {
@@ -228,10 +230,25 @@ async fn event_loop(
                     dirty = true;
                 }
             }
+            Some(request) = next_scrape(&mut s.scrapes) => {
+                // The live model, even when the screen is frozen.
+                let now = s.clock.now(&s.model);
+                crate::driver::answer(&s.model, now, request);
+            }
             _ = tokio::time::sleep_until(redraw_at), if dirty => {}
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
         }
+    }
+}
+
+/// The next scrape, or never without a metrics server.
+async fn next_scrape(
+    scrapes: &mut Option<crate::metrics::ScrapeRequests>,
+) -> Option<crate::metrics::ScrapeRequest> {
+    match scrapes {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
     }
 }
 
