@@ -127,11 +127,21 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if only.is_some() { 300 } else { 30 });
+    // FRAME_CLI=1: coturn's CLI up on every endpoint, knowing every open allocation (the
+    // PEERS column shown, a lookup per row on screen; issue 17's worst case).
+    let with_cli = std::env::var("FRAME_CLI").is_ok_and(|v| v == "1");
+    let cli_view = cli_view(&model, now);
+    if with_cli {
+        println!("with coturn's CLI: PEERS shown, every open allocation known");
+    }
     for (i, (name, kind, filter)) in cases.into_iter().enumerate() {
         if only.is_some_and(|o| o != i) {
             continue;
         }
         let mut app = App::new(kind);
+        if with_cli {
+            app.cli = cli_view.clone();
+        }
         let custom = std::env::var("FRAME_FILTER").ok();
         app.set_filter(custom.as_deref().unwrap_or(filter));
         let mut times: Vec<Duration> = Vec::new();
@@ -248,4 +258,42 @@ fn problems_cases(
             println!("round {round}: {name:<38} {med:>7.2}ms {p90:>7.2}ms");
         }
     }
+}
+
+/// A CLI view that knows every open allocation of `model`, with two peers each.
+fn cli_view(model: &turntop::model::Model, now: f64) -> turntop::coturn_cli::CliView {
+    use turntop::coturn_cli::view::{CliEvent, CliState, EndpointCli};
+    use turntop::coturn_cli::{CliSession, CliView, PsAnswer};
+    let mut view = CliView {
+        endpoints: model
+            .endpoints()
+            .iter()
+            .map(|_| Some(EndpointCli::new("127.0.0.1:5766")))
+            .collect(),
+        ..CliView::default()
+    };
+    for (i, ep) in view.endpoints.iter_mut().enumerate() {
+        let Some(ep) = ep else { continue };
+        let sessions: Vec<CliSession> = model
+            .allocations()
+            .filter(|a| usize::from(a.endpoint.0) == i && a.state(now).is_some_and(|s| s.is_open()))
+            .map(|a| CliSession {
+                id: a.id.0,
+                peers: vec!["192.0.2.1:4000".into(), "192.0.2.2:4000".into()],
+                ..CliSession::default()
+            })
+            .collect();
+        ep.add_sessions(
+            "all",
+            PsAnswer {
+                total: sessions.len() as u64,
+                sessions,
+                capped: false,
+            },
+        );
+    }
+    for i in 0..view.endpoints.len() {
+        view.apply(i as u16, CliEvent::State(CliState::Up), now, 0);
+    }
+    view
 }

@@ -23,7 +23,7 @@ use turntop::ui::ThemeName;
 )]
 pub struct Cli {
     /// Run on the bundled demo (a living, simulated coturn), no Redis needed.
-    #[arg(long, conflicts_with_all = ["redis", "redis_password_file", "redis_ca", "redis_insecure", "listen"])]
+    #[arg(long, conflicts_with_all = ["redis", "redis_password_file", "redis_ca", "redis_insecure", "listen", "coturn_cli", "coturn_cli_password_file"])]
     pub demo: bool,
 
     /// Seed of the demo generator (the same seed gives the same picture).
@@ -36,12 +36,18 @@ pub struct Cli {
     #[command(flatten)]
     pub redis: RedisArgs,
 
+    #[command(flatten)]
+    pub coturn_cli: CoturnCliArgs,
+
     /// With --once against Redis: seconds to listen after seeding, before printing.
     #[arg(long, default_value_t = 0.0, value_name = "SECS", requires = "once")]
     pub listen: f64,
 
     #[command(flatten)]
     pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub metrics: TuiMetricsArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -120,6 +126,24 @@ pub struct ViewArgs {
     pub history: Option<f64>,
 }
 
+/// coturn's admin CLI beside each Redis (the live view).
+#[derive(Args, Debug, Clone)]
+pub struct CoturnCliArgs {
+    /// coturn's admin CLI (telnet, coturn --cli-port) as HOST:PORT, paired in order with
+    /// --redis (repeatable): peers, relay addresses, coturn's own count, K to cancel a session.
+    #[arg(long = "coturn-cli", value_name = "HOST:PORT")]
+    pub coturn_cli: Vec<String>,
+
+    /// Read coturn's CLI password (--cli-password) from this file (first line); else from
+    /// TURNTOP_COTURN_CLI_PASSWORD.
+    #[arg(long, value_name = "FILE")]
+    pub coturn_cli_password_file: Option<PathBuf>,
+
+    /// Never cancel a session (K off), e.g. on a shared terminal.
+    #[arg(long)]
+    pub read_only: bool,
+}
+
 /// Where coturn's Redis is: the live view and `record`.
 #[derive(Args, Debug, Clone)]
 pub struct RedisArgs {
@@ -142,8 +166,48 @@ pub struct RedisArgs {
     pub redis_insecure: bool,
 }
 
+/// `--metrics` next to the TUI (the live view and `--demo`).
+#[derive(Args, Debug, Clone)]
+pub struct TuiMetricsArgs {
+    /// Also serve Prometheus metrics on this address (e.g. 127.0.0.1:9642): /metrics, /healthz.
+    #[arg(long = "metrics", value_name = "ADDR", conflicts_with = "once")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Export the top N users by rate, the rest summed as user="_other" (0: no user series).
+    #[arg(
+        long = "metrics-users",
+        value_name = "N",
+        default_value_t = 0,
+        requires = "addr"
+    )]
+    pub users: usize,
+}
+
+/// What `serve` takes besides the Redis options.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Serve Prometheus metrics on this address: /metrics and /healthz
+    /// [default: [metrics] listen, else 127.0.0.1:9642].
+    #[arg(long = "metrics", value_name = "ADDR")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Export the top N users by rate, the rest summed as user="_other"
+    /// [default: [metrics] users, else 0: no user series].
+    #[arg(long = "metrics-users", value_name = "N")]
+    pub users: Option<usize>,
+    /// How long an ended allocation stays counted in turntop_allocations{state="ended"}:
+    /// seconds or e.g. 10m [default: 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub retention: Option<f64>,
+    #[command(flatten)]
+    pub redis: RedisArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Export live metrics for Prometheus, without a terminal (/metrics, /healthz), until
+    /// SIGTERM: the same Redis sources and configuration as the live view.
+    Serve(ServeArgs),
     /// Replay a capture file (the format `turntop record` writes).
     Replay(ReplayArgs),
     /// Record every message coturn publishes (from --redis) into a capture file, until Ctrl-C,

@@ -44,6 +44,8 @@ pub enum Col {
     Subject,
     /// Problems: the one-line explanation.
     Detail,
+    /// Allocations: peer addresses coturn's CLI lists (shown while a CLI is up).
+    Peers,
 }
 
 /// What a filter term on a column compares, and so how its value is read.
@@ -62,7 +64,7 @@ pub enum ValueKind {
 }
 
 impl Col {
-    pub const ALL: [Col; 28] = [
+    pub const ALL: [Col; 29] = [
         Col::User,
         Col::Realm,
         Col::Id,
@@ -91,6 +93,7 @@ impl Col {
         Col::Problem,
         Col::Subject,
         Col::Detail,
+        Col::Peers,
     ];
 
     /// The title on screen.
@@ -124,6 +127,7 @@ impl Col {
             Col::Problem => "PROBLEM",
             Col::Subject => "SUBJECT",
             Col::Detail => "DETAIL",
+            Col::Peers => "PEERS",
         }
     }
 
@@ -158,6 +162,7 @@ impl Col {
             Col::Problem => "problem",
             Col::Subject => "subject",
             Col::Detail => "detail",
+            Col::Peers => "peers",
         }
     }
 
@@ -202,6 +207,10 @@ impl Col {
             }
             Col::Subject => "problems: the allocation (user and id), user or Redis endpoint",
             Col::Detail => "problems: what is wrong, in one line",
+            Col::Peers => {
+                "peer addresses coturn's CLI lists for the allocation (with --coturn-cli, for the \
+                 user on screen; not sorted or filtered on)"
+            }
         }
     }
 
@@ -237,6 +246,7 @@ impl Col {
             Col::Problem => &["kind"],
             Col::Subject => &[],
             Col::Detail => &[],
+            Col::Peers => &[],
         }
     }
 
@@ -264,7 +274,8 @@ impl Col {
             | Col::Expired
             | Col::Ended
             | Col::Unconfirmed
-            | Col::Collided => ValueKind::Count,
+            | Col::Collided
+            | Col::Peers => ValueKind::Count,
         }
     }
 

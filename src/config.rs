@@ -44,7 +44,25 @@ pub struct Config {
     /// Problem thresholds and severities (`model::problems`), and the bell.
     #[serde(default)]
     pub problems: crate::problems_config::ProblemsConfig,
+    /// `--read-only`: `K` never cancels a session.
+    pub read_only: Option<bool>,
+    /// `turntop serve` (only: a TUI next to it must not take its port).
+    #[serde(default)]
+    pub metrics: MetricsConfig,
 }
+
+/// `[metrics]`: what `turntop serve` exports, below its flags.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// `--metrics ADDR`.
+    pub listen: Option<std::net::SocketAddr>,
+    /// `--metrics-users N`.
+    pub users: Option<usize>,
+}
+
+/// Where `turntop serve` listens without `--metrics` or `[metrics] listen`.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9642";
 
 impl Config {
     /// The log file this configuration names, resolved against the directory of the file it
@@ -63,6 +81,8 @@ impl Config {
 pub struct RedisConfig {
     pub url: String,
     pub name: Option<String>,
+    /// coturn's admin CLI beside this Redis: `host:port` (the password never goes here).
+    pub cli: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -255,6 +275,14 @@ fn validate(config: &Config, name: &str, text: &str) -> Result<(), ConfigError> 
                 line_of(text, &r.url)
             ))
         })?;
+        if let Some(cli) = &r.cli {
+            crate::coturn_cli::check_addr(cli).map_err(|e| {
+                ConfigError(format!(
+                    "config {name}: line {}, key `redis.cli`: {e}",
+                    line_of(text, cli)
+                ))
+            })?;
+        }
     }
     for (kind, cols) in [
         (TableKind::Allocations, &config.columns.allocations),
@@ -400,6 +428,12 @@ pub fn parse_sort(s: &str, kind: TableKind) -> Result<crate::table::Sort, String
         _ => (None, s),
     };
     let col = crate::table::view_column(kind, name)?;
+    if col == crate::column::Col::Peers {
+        return Err(
+            "peers comes from coturn's CLI, for the user on screen only: it cannot be sorted on"
+                .into(),
+        );
+    }
     Ok(crate::table::Sort {
         col,
         descending: dir.unwrap_or_else(|| col.default_descending()),
@@ -426,10 +460,16 @@ mod tests {
         assert_eq!(c.retention, Some(Duration(DEFAULT_RETENTION)));
         assert_eq!(c.mouse, Some(false));
         assert_eq!(
+            c.metrics.listen.map(|a| a.to_string()).as_deref(),
+            Some(DEFAULT_METRICS_ADDR)
+        );
+        assert_eq!(c.metrics.users, Some(0));
+        assert_eq!(
             c.redis,
             [RedisConfig {
                 url: crate::source::redis::DEFAULT_URL.into(),
-                name: None
+                name: None,
+                cli: None,
             }]
         );
         let defaults = App::new(TableKind::Allocations);
@@ -562,7 +602,7 @@ mod tests {
             e,
             "config /x.toml: line 4, key `columns.allocations`: the allocations view has no \
              column 'colour'; its columns: user realm id server type remote age left state rate \
-             cli-rx cli-tx peer-rx peer-tx bytes client peer last"
+             cli-rx cli-tx peer-rx peer-tx bytes client peer last peers"
         );
         let e = parse("[keys]\nquit = \"ctrl-banana\"\n", "/x.toml")
             .unwrap_err()
@@ -605,6 +645,15 @@ mod tests {
                 assert_eq!(got, want);
             }
             for (name, spec) in names.iter().zip(crate::table::columns(kind)) {
+                if spec.col == Col::Peers {
+                    // Known for the user on screen only: shown, never sorted on.
+                    assert!(
+                        parse_sort(name, kind)
+                            .unwrap_err()
+                            .contains("cannot be sorted")
+                    );
+                    continue;
+                }
                 for s in [name.clone(), format!("-{name}"), spec.title.to_owned()] {
                     let text = format!("[sort]\n{} = \"{s}\"\n", kind.name());
                     parse(&text, "/x.toml").unwrap_or_else(|e| panic!("{e}"));

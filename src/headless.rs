@@ -200,13 +200,18 @@ pub fn render(output: Output, app: &App, model: &Model, now: Time) -> Result<Str
         Format::Table => render_table(&view_table(app, model, now, raw)),
         Format::Csv => render_csv(&view_table(app, model, now, raw)).map_err(|e| e.to_string())?,
         Format::Json if rows_json => {
-            serde_json::to_string_pretty(&view_json(app, model, now)).map_err(|e| e.to_string())?
-                + "\n"
+            let mut view = view_json(app, model, now);
+            let allocations = view.rows.iter_mut().filter_map(|r| match r {
+                RowOut::Allocation(a) => Some(a.as_mut()),
+                _ => None,
+            });
+            crate::coturn_cli::once::annotate(allocations, &app.cli, model);
+            serde_json::to_string_pretty(&view).map_err(|e| e.to_string())? + "\n"
         }
         Format::Json => {
-            serde_json::to_string_pretty(&output::snapshot(model, now))
-                .map_err(|e| e.to_string())?
-                + "\n"
+            let mut snapshot = output::snapshot(model, now);
+            crate::coturn_cli::once::annotate(snapshot.allocations.iter_mut(), &app.cli, model);
+            serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())? + "\n"
         }
     };
     Ok(text)

@@ -20,6 +20,7 @@ Examples:
   turntop record --redis redis://10.0.0.5:6379 -o coturn.txt --duration 10m --keys
   turntop replay coturn.txt --speed 10        replay it (p pauses, n steps)
   turntop check --redis redis://127.0.0.1:6379  for Nagios, Icinga, cron: exit 0 OK, 2 CRITICAL
+  turntop serve --metrics 127.0.0.1:9642      live metrics for Prometheus, headless (/metrics)
   turntop completions bash > ~/.local/share/bash-completion/completions/turntop
   turntop man > turntop.1";
 
@@ -61,6 +62,9 @@ fn describe(cmd: Command) -> &'static str {
         Command::Suspend => "suspend to the shell (fg resumes)",
         Command::Pause => "replays: pause or resume (the clock too)",
         Command::Step => "replays: deliver the next message (pauses first)",
+        Command::Cancel => {
+            "cancel the selected allocation through coturn's CLI (asks first; needs --coturn-cli)"
+        }
     }
 }
 
@@ -75,6 +79,9 @@ check (and replay --check), as monitoring plugins: 0 OK, 1 WARNING, 2 CRITICAL (
 
 const ENVIRONMENT: &str = "\
 TURNTOP_CONFIG           the configuration file (--config wins)
+TURNTOP_COTURN_CLI_PASSWORD
+                         coturn's CLI password for --coturn-cli (--coturn-cli-password-file
+                         wins)
 TURNTOP_REDIS_PASSWORD   the Redis password for URLs without one (--redis-password-file wins)
 TURNTOP_LOG              the level of --log: info (default), debug, warn, or per module
                          (turntop=debug,redis=warn)

@@ -88,6 +88,11 @@ pub struct AllocationOut {
     /// Bytes per second, rx/tx from the server's point of view; null before a usable report.
     pub rates: RatesOut,
     pub last_report_age_s: Option<f64>,
+    /// What coturn's admin CLI (`--coturn-cli`) says of it: peers, relay, origin, bps_cap,
+    /// client_protocol, relay_protocol, fingerprints, mobile (absent without a CLI, or when
+    /// the CLI did not list it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coturn_cli: Option<crate::coturn_cli::CliSession>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -190,6 +195,7 @@ pub fn allocation_out(model: &Model, row: &AllocationRow<'_>, now: Time) -> Allo
         totals_mismatch: a.totals_mismatch(),
         rates: RatesOut::new(row.client_rate, row.peer_rate),
         last_report_age_s: row.last_report_age,
+        coturn_cli: None,
     }
 }
 

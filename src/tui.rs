@@ -39,6 +39,10 @@ pub struct Session {
     pub control: Option<tokio::sync::watch::Sender<Control>>,
     /// Where the model's reconciliation requests go (live sources only).
     pub reconcilers: crate::source::Reconcilers,
+    /// coturn's CLI of each endpoint, in the model's endpoint order (`None`: none).
+    pub cli: Vec<Option<crate::coturn_cli::CliEndpoint>>,
+    /// Scrapes of the metrics server (`--metrics`), answered from the live model.
+    pub scrapes: Option<crate::metrics::ScrapeRequests>,
 }
 
 struct EventRate {
@@ -124,6 +128,8 @@ async fn event_loop(
     let mut last_draw = Instant::now() - FRAME_GAP;
     let mut hit = HitMap::default();
     let mut frames = FrameLog::from_env();
+    let mut cli = crate::coturn_cli::link::CliLink::start(&s.cli, &mut s.app.cli);
+    let mut cli_open = true;
     loop {
         if dirty && last_draw.elapsed() >= FRAME_GAP {
             let now = s.clock.now(&s.model);
@@ -137,6 +143,7 @@ async fn event_loop(
                 None => (&s.model, now),
             };
             terminal.draw(|f| hit = ui::draw(f, &mut s.app, model, now, &info, &s.theme))?;
+            cli.want(crate::app::user_on_screen(&s.app, model));
             frames.count();
             dirty = false;
             last_draw = Instant::now();
@@ -162,6 +169,11 @@ async fn event_loop(
                                 set_paused(s, true);
                                 if let Some(c) = &s.control {
                                     c.send_modify(|c| c.steps += 1);
+                                }
+                            }
+                            Action::Cancel { endpoint, id } => {
+                                if cli.cancel(endpoint, id) {
+                                    s.app.cli.message = Some(format!("cs {id} sent to coturn's CLI"));
                                 }
                             }
                             Action::None => {}
@@ -191,6 +203,16 @@ async fn event_loop(
                     dirty = true;
                 }
             }
+            ev = cli.events.recv(), if cli_open => {
+                match ev {
+                    Some((endpoint, ev)) => {
+                        let now = s.clock.now(&s.model);
+                        crate::coturn_cli::link::CliLink::apply(&mut s.app.cli, &s.model, endpoint, ev, now);
+                        dirty = true;
+                    }
+                    None => cli_open = false,
+                }
+            }
             _ = tick.tick() => {
                 let now = s.clock.now(&s.model);
                 s.model.tick(now);
@@ -213,10 +235,25 @@ async fn event_loop(
                     dirty = true;
                 }
             }
+            Some(request) = next_scrape(&mut s.scrapes) => {
+                // The live model, even when the screen is frozen.
+                let now = s.clock.now(&s.model);
+                crate::driver::answer(&s.model, now, request);
+            }
             _ = tokio::time::sleep_until(redraw_at), if dirty => {}
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
         }
+    }
+}
+
+/// The next scrape, or never without a metrics server.
+async fn next_scrape(
+    scrapes: &mut Option<crate::metrics::ScrapeRequests>,
+) -> Option<crate::metrics::ScrapeRequest> {
+    match scrapes {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -43,6 +43,8 @@ pub enum Command {
     Pause,
     /// Replays: deliver the next message (pauses first).
     Step,
+    /// Cancel the selected allocation through coturn's CLI (asks first).
+    Cancel,
 }
 
 #[derive(Clone, Debug)]
@@ -170,6 +172,7 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("ctrl-z", Command::Suspend),
     ("p", Command::Pause),
     ("n", Command::Step),
+    ("K", Command::Cancel),
 ];
 
 /// A command's name in the config file's `[keys]` section: `page-up` for `PageUp`.

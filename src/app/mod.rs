@@ -4,6 +4,7 @@
 //! suspend). A popup keeps its own state and answers commands or keys (`sort_menu`,
 //! `confirm`); the detail log's [`Scroll`] is bounded by what was last drawn (`scroll`).
 
+mod cancel;
 mod confirm;
 mod keys;
 mod scroll;
@@ -15,6 +16,7 @@ use crate::filter::Filter;
 use crate::format::RateUnits;
 use crate::model::Subject;
 use crate::table::{self, Col, RowKey, Scope, Sort, TableKind};
+pub use cancel::{CancelTarget, selected_allocation, target as cancel_target, user_on_screen};
 pub use confirm::{Answer, Confirm};
 pub use keys::{
     Command, KeyConflict, KeyMap, check_bindings, command_name, default_keys, parse_key,
@@ -102,6 +104,11 @@ pub enum Action {
     Pause(bool),
     /// A replay should deliver its next message.
     Step,
+    /// `K`, `y`: cancel this session through its coturn's CLI (`cs <id>`).
+    Cancel {
+        endpoint: u16,
+        id: u64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -126,6 +133,11 @@ pub struct App {
     pub paused: bool,
     /// Ring the terminal bell when a new critical problem appears (`--bell`).
     pub bell: bool,
+    /// What coturn's CLIs said (peers, counts, states), and whether `K` may cancel.
+    pub cli: crate::coturn_cli::CliView,
+    /// What `K` would cancel, or why it cannot: worked out each frame.
+    pub cancel: Result<CancelTarget, &'static str>,
+    pub confirm: Confirm<CancelTarget>,
 }
 
 impl App {
@@ -157,6 +169,9 @@ impl App {
             replay: false,
             paused: false,
             bell: false,
+            cli: Default::default(),
+            cancel: Err("no coturn CLI"),
+            confirm: Confirm::default(),
         }
     }
 
@@ -217,13 +232,18 @@ impl App {
     /// The columns a table may show (before narrow terminals drop some).
     pub fn table_columns(&self, kind: TableKind) -> Vec<table::ColumnSpec> {
         let all = table::columns(kind);
-        match &self.columns[kind.index()] {
+        let mut cols = match &self.columns[kind.index()] {
             Some(cols) => cols
                 .iter()
                 .filter_map(|c| all.iter().find(|s| s.col == *c).copied())
                 .collect(),
             None => all.to_vec(),
+        };
+        // PEERS comes from coturn's CLI: only while one is up.
+        if !self.cli.any_up() {
+            cols.retain(|c| c.col != Col::Peers);
         }
+        cols
     }
 
     /// After a frame's rows are counted: keep the selection on the same row (`selected_at`:
@@ -268,6 +288,19 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Action {
+        // A message (a cancel's outcome) stays until the next key.
+        self.cli.message = None;
+        // The confirmation takes every key while it is asked.
+        match self.confirm.on_key(&key) {
+            Some(Answer::Yes(t)) => {
+                return Action::Cancel {
+                    endpoint: t.endpoint,
+                    id: t.id,
+                };
+            }
+            Some(Answer::No) => return Action::None,
+            None => {}
+        }
         match &mut self.mode {
             Mode::Filter { input } => {
                 match key.code {
@@ -361,7 +394,19 @@ impl App {
             .inapplicable(kind.name(), |col| table::has_column(kind, col))
     }
 
+    /// The columns a table may be sorted by: PEERS is known for one user only.
+    fn sortable_columns(&self, kind: TableKind) -> Vec<Col> {
+        self.table_columns(kind)
+            .iter()
+            .map(|c| c.col)
+            .filter(|c| *c != Col::Peers)
+            .collect()
+    }
+
     pub fn set_sort_column(&mut self, kind: TableKind, col: Col) {
+        if col == Col::Peers {
+            return;
+        }
         let sort = &mut self.sorts[kind.index()];
         if sort.col == col {
             sort.descending = !sort.descending;
@@ -375,7 +420,7 @@ impl App {
 
     fn cycle_sort(&mut self, step: isize) {
         let kind = self.current_table_kind();
-        let cols: Vec<Col> = self.table_columns(kind).iter().map(|c| c.col).collect();
+        let cols: Vec<Col> = self.sortable_columns(kind);
         if cols.is_empty() {
             return;
         }
@@ -438,7 +483,7 @@ impl App {
             }
             Command::SortMenu => {
                 let kind = self.current_table_kind();
-                let columns = self.table_columns(kind).iter().map(|c| c.col).collect();
+                let columns = self.sortable_columns(kind);
                 self.mode = Mode::SortMenu(SortMenu::new(columns, self.sort(kind).col));
             }
             Command::Freeze => {
@@ -463,6 +508,10 @@ impl App {
                 return Action::Step;
             }
             Command::Pause | Command::Step => {}
+            Command::Cancel => match &self.cancel {
+                Ok(t) => self.confirm.ask(t.question.clone(), t.clone()),
+                Err(why) => self.cli.message = Some(format!("cannot cancel: {why}")),
+            },
         }
         Action::None
     }

@@ -11,6 +11,7 @@
 mod allocation;
 mod atoms;
 mod check;
+mod cumulative;
 mod endpoint;
 mod hot;
 mod identity;
@@ -34,6 +35,7 @@ use allocation::Phase;
 pub use allocation::{Allocation, EndReason, LegStats, State, StatusLogEntry, StatusLogKind};
 pub use atoms::Atom;
 use atoms::Atoms;
+pub use cumulative::Cumulative;
 pub use endpoint::{ConnectionState, Endpoint, EndpointId};
 pub use hot::Hot;
 pub use ingest::{BadMessage, EventCounters};
@@ -116,6 +118,8 @@ pub struct Model {
     realmless: Option<u32>,
     atoms: Atoms,
     pub counters: EventCounters,
+    /// Totals that only grow (ended and evicted rows included): for the metrics exporter.
+    cumulative: Cumulative,
     pub bad_messages: VecDeque<BadMessage>,
     /// Allocations that ended (or never had a status), oldest first, with the instant they were
     /// queued: eviction pops from the front instead of scanning every allocation each second.
@@ -156,6 +160,7 @@ impl Model {
             realmless: None,
             atoms: Atoms::default(),
             counters: EventCounters::default(),
+            cumulative: Cumulative::default(),
             bad_messages: VecDeque::new(),
             gone: VecDeque::new(),
             last_event: None,

@@ -154,6 +154,8 @@ impl Model {
                 None => self.index.remove(&key),
             };
         }
+        let realm = self.realm(a.realm).and_then(|r| r.name.clone());
+        self.keep_evicted_traffic(&a, realm);
         self.realm_lost_allocation(a.realm);
         let Some(user) = self.users[a.user as usize].as_mut() else {
             return;

@@ -117,6 +117,8 @@ const ALLOCATION_COLUMNS: &[ColumnSpec] = &[
     c(Col::ClientHistory, "CLIENT", 12, 2, false),
     c(Col::PeerHistory, "PEER", 12, 5, false),
     c(Col::LastReport, "LAST", 6, 3, true),
+    // From coturn's CLI: shown only while one is up (`App::table_columns`).
+    c(Col::Peers, "PEERS", 5, 6, true),
 ];
 
 const USER_COLUMNS: &[ColumnSpec] = &[

@@ -75,7 +75,7 @@ pub(super) fn draw(
     theme: &Theme,
 ) {
     let lines = vec![
-        status_line(ctx.model, ctx.now, info, app.frozen, theme),
+        status_line(ctx.model, ctx.now, info, app, theme),
         totals_line(ctx.model, totals, app.units, app.history_window(), theme),
     ];
     f.render_widget(Paragraph::new(lines), area);
@@ -87,9 +87,10 @@ fn status_line<'a>(
     model: &Model,
     now: Time,
     info: &HeaderInfo,
-    frozen: bool,
+    app: &App,
     theme: &Theme,
 ) -> Line<'a> {
+    let frozen = app.frozen;
     let mut spans = vec![Span::styled(" turntop ", theme.title)];
     // First: "is anything wrong?" must show on the narrowest terminal.
     spans.extend(super::problems_badge::badge_spans(model.problems(), theme));
@@ -103,6 +104,7 @@ fn status_line<'a>(
             }
             let rate = info.endpoint_events_per_sec.get(i).copied();
             endpoint_spans(&mut spans, ep, several.then_some(rate), now, theme);
+            super::coturn_cli::header_spans(&mut spans, app.cli.endpoint(i as u16), now, theme);
         }
     }
     // Early in the line, so that it shows on a narrow terminal too.

@@ -144,6 +144,15 @@ pub fn commands(app: &App) -> Vec<Hint> {
         hint(Command::Quit, place(Some(1), Some(6), "quit"), text("quit")),
         hint(Command::Help, place(Some(2), Some(5), "help"), None),
     ];
+    let on_allocations = matches!(table, Some(TableKind::Allocations) | None);
+    if on_allocations && app.cli.endpoints.iter().any(Option::is_some) {
+        list.push(hint(
+            Command::Cancel,
+            // Early in the bar: the reason it cannot cancel must show on narrow terminals too.
+            place(Some(3), Some(2), cancel_label(&app.cancel)),
+            text("cancel the selected allocation through coturn's CLI (asks first)"),
+        ));
+    }
     if app.replay {
         let pause = if app.paused { "resume" } else { "pause" };
         list.extend([
@@ -160,6 +169,22 @@ pub fn commands(app: &App) -> Vec<Hint> {
         ]);
     }
     list
+}
+
+/// `K`'s label: what it does, or why it cannot now.
+fn cancel_label(cancel: &Result<crate::app::CancelTarget, &'static str>) -> &'static str {
+    match cancel {
+        Ok(_) => "cancel",
+        Err("read-only") => "cancel: read-only",
+        Err("replay") => "cancel: replay",
+        Err("demo") => "cancel: demo",
+        Err("select an allocation") => "cancel: select one",
+        Err("no coturn CLI") => "cancel: no CLI",
+        Err("coturn CLI down") => "cancel: CLI down",
+        Err("id shared by two coturns") => "cancel: id shared",
+        Err("already ended") => "cancel: ended",
+        Err(_) => "cancel: unavailable",
+    }
 }
 
 /// The bar's (key, label) pairs in the bar's order.
@@ -183,14 +208,17 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Mode::Filter { .. } => vec![Span::raw(FILTER_HINT)],
         Mode::SortMenu(_) => vec![Span::raw(sort_menu::hint(&app.keys))],
         Mode::Help => vec![Span::raw(" any key closes help")],
-        Mode::Normal => bar_items(app)
-            .into_iter()
-            .flat_map(|(key, text)| {
+        Mode::Normal => app
+            .cli
+            .message
+            .iter()
+            .map(|m| Span::styled(format!(" {m} "), theme.warn))
+            .chain(bar_items(app).into_iter().flat_map(|(key, text)| {
                 [
                     Span::styled(format!(" {key}"), theme.key),
                     Span::raw(format!(" {text} ")),
                 ]
-            })
+            }))
             .collect(),
     };
     f.render_widget(Paragraph::new(Line::from(spans)).style(theme.base), area);

@@ -36,7 +36,8 @@ pub(super) fn draw(
     let Some(row) = model.allocation_row(a, now) else {
         return;
     };
-    let (mut left, right) = fields::lines(ctx, a, &row, theme);
+    let (mut left, mut right) = fields::lines(ctx, a, &row, theme);
+    right.extend(super::coturn_cli::detail_lines(&app.cli, a, theme));
     let info_height = (left.len().max(right.len()) as u16).min(area.height / 2);
     let [info, chart_area, log_area] = Layout::vertical([
         Constraint::Length(info_height),

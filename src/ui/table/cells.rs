@@ -16,6 +16,8 @@ pub(super) struct CellCx<'a, 'm> {
     pub theme: &'a Theme,
     /// The history window the sparklines span, in seconds.
     pub window: f64,
+    /// What coturn's CLIs said (the PEERS column).
+    pub cli: &'a crate::coturn_cli::CliView,
 }
 
 /// The cell of `row` in `column`, drawn `width` wide: a sparkline for a history column, the
@@ -61,6 +63,10 @@ pub(super) fn cell(
         Col::Left if row.state() == Some(State::Expired) => {
             Line::from(row.cell(column.col, ctx)).style(theme.state(State::Expired))
         }
+        Col::Peers => match row {
+            Row::Allocation(a) => Line::from(crate::ui::coturn_cli::peers_cell(cx.cli, a.alloc)),
+            _ => Line::from(""),
+        },
         col => Line::from(row.cell(col, ctx)),
     };
     Cell::from(if column.right {

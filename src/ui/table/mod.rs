@@ -55,6 +55,7 @@ pub(super) fn draw(
         ctx,
         theme,
         window: app.history_window(),
+        cli: &app.cli,
     };
     let body: Vec<TableRow> = visible
         .iter()
