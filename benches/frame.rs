@@ -1,6 +1,8 @@
 //! Frame benchmark (issue 5): with 100k live allocations over 20k users and 50 realms, the time
 //! to build one frame: rows (scope + filter + sort) and drawing them into a 200x50 buffer.
 //! Target: <= 10 ms. Run: `cargo bench --bench frame`.
+//! Issue 13: the same frames with the problems badge, without problems and with thousands, the
+//! Problems view, and the once-a-second tick that finds them (`--quick`: a tenth of the model).
 
 mod common;
 
@@ -125,11 +127,21 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if only.is_some() { 300 } else { 30 });
+    // FRAME_CLI=1: coturn's CLI up on every endpoint, knowing every open allocation (the
+    // PEERS column shown, a lookup per row on screen; issue 17's worst case).
+    let with_cli = std::env::var("FRAME_CLI").is_ok_and(|v| v == "1");
+    let cli_view = cli_view(&model, now);
+    if with_cli {
+        println!("with coturn's CLI: PEERS shown, every open allocation known");
+    }
     for (i, (name, kind, filter)) in cases.into_iter().enumerate() {
         if only.is_some_and(|o| o != i) {
             continue;
         }
         let mut app = App::new(kind);
+        if with_cli {
+            app.cli = cli_view.clone();
+        }
         let custom = std::env::var("FRAME_FILTER").ok();
         app.set_filter(custom.as_deref().unwrap_or(filter));
         let mut times: Vec<Duration> = Vec::new();
@@ -152,4 +164,136 @@ fn main() {
             ms(times[times.len() / 2]) / 10.0
         );
     }
+    problems_cases(&model, now, &mut terminal, &info, &theme, repeat);
+}
+
+/// Frames with the header's badge on a model without problems and on one with thousands
+/// (thresholds a real server would not use, so that many allocations and users trip them), the
+/// Problems view, and the tick's detection pass; the cases alternate, three rounds, so that
+/// each pair is measured back to back.
+fn problems_cases(
+    model: &turntop::model::Model,
+    now: f64,
+    terminal: &mut Terminal<TestBackend>,
+    info: &HeaderInfo,
+    theme: &Theme,
+    repeat: usize,
+) {
+    use turntop::model::Thresholds;
+    let never = Thresholds {
+        allocation_rate: f64::INFINITY,
+        user_allocations: u32::MAX,
+        user_rate: f64::INFINITY,
+        silent_after: f64::INFINITY,
+        stuck_after: f64::INFINITY,
+        endpoint_after: f64::INFINITY,
+        restart_within: 0.0,
+        ..Thresholds::default()
+    };
+    let many = Thresholds {
+        allocation_rate: 20_000.0,
+        user_allocations: 5,
+        ..Thresholds::default()
+    };
+    let mut quiet = model.clone();
+    quiet.set_problem_thresholds(never);
+    quiet.update_problems(now);
+    let mut troubled = model.clone();
+    troubled.set_problem_thresholds(many);
+    troubled.update_problems(now);
+    println!(
+        "problems: {} on the quiet model, {} on the troubled one",
+        quiet.problems().list().len(),
+        troubled.problems().list().len()
+    );
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let median = |mut times: Vec<Duration>| {
+        times.sort();
+        (ms(times[times.len() / 2]), ms(times[times.len() * 9 / 10]))
+    };
+    for round in 1..=3 {
+        let cases: [(&str, &turntop::model::Model, TableKind); 3] = [
+            (
+                "allocations + badge, no problems",
+                &quiet,
+                TableKind::Allocations,
+            ),
+            (
+                "allocations + badge, with problems",
+                &troubled,
+                TableKind::Allocations,
+            ),
+            (
+                "problems view, with problems",
+                &troubled,
+                TableKind::Problems,
+            ),
+        ];
+        for (name, m, kind) in cases {
+            let mut app = App::new(kind);
+            let mut times = Vec::with_capacity(repeat);
+            for _ in 0..repeat {
+                let t = Instant::now();
+                terminal
+                    .draw(|f| {
+                        ui::draw(f, &mut app, m, now, info, theme);
+                    })
+                    .expect("draw");
+                times.push(t.elapsed());
+            }
+            let (med, p90) = median(times);
+            println!("round {round}: {name:<38} {med:>7.2}ms {p90:>7.2}ms");
+        }
+        for (name, m) in [
+            ("tick: find problems, none", &mut quiet),
+            ("tick: find problems, many", &mut troubled),
+        ] {
+            let mut times = Vec::with_capacity(10);
+            for _ in 0..10 {
+                let t = Instant::now();
+                m.update_problems(now);
+                times.push(t.elapsed());
+            }
+            let (med, p90) = median(times);
+            println!("round {round}: {name:<38} {med:>7.2}ms {p90:>7.2}ms");
+        }
+    }
+}
+
+/// A CLI view that knows every open allocation of `model`, with two peers each.
+fn cli_view(model: &turntop::model::Model, now: f64) -> turntop::coturn_cli::CliView {
+    use turntop::coturn_cli::view::{CliEvent, CliState, EndpointCli};
+    use turntop::coturn_cli::{CliSession, CliView, PsAnswer};
+    let mut view = CliView {
+        endpoints: model
+            .endpoints()
+            .iter()
+            .map(|_| Some(EndpointCli::new("127.0.0.1:5766")))
+            .collect(),
+        ..CliView::default()
+    };
+    for (i, ep) in view.endpoints.iter_mut().enumerate() {
+        let Some(ep) = ep else { continue };
+        let sessions: Vec<CliSession> = model
+            .allocations()
+            .filter(|a| usize::from(a.endpoint.0) == i && a.state(now).is_some_and(|s| s.is_open()))
+            .map(|a| CliSession {
+                id: a.id.0,
+                peers: vec!["192.0.2.1:4000".into(), "192.0.2.2:4000".into()],
+                ..CliSession::default()
+            })
+            .collect();
+        ep.add_sessions(
+            "all",
+            PsAnswer {
+                total: sessions.len() as u64,
+                sessions,
+                capped: false,
+            },
+        );
+    }
+    for i in 0..view.endpoints.len() {
+        view.apply(i as u16, CliEvent::State(CliState::Up), now, 0);
+    }
+    view
 }

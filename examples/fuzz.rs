@@ -188,7 +188,7 @@ fn step(rng: &mut Rng, c: &Corpus, m: &mut Model, ep: EndpointId, t: &mut f64) {
         _ => rng.below(200) as f64 / 1000.0,
     };
     match rng.below(100) {
-        0 => m.evict(*t),
+        0 => m.tick(*t),
         1 => m.begin_seed(ep, *t),
         2 => m.end_seed(ep, *t),
         3..=5 => {
@@ -253,6 +253,7 @@ fn main() {
         retention: 60.0,
         history_window: 600.0,
         key_grace: 5.0,
+        ..ModelConfig::default()
     };
     let mut rng = Rng(seed | 1);
     let (mut panics, mut broken, mut done) = (0u64, 0u64, 0u64);

@@ -23,7 +23,7 @@ use turntop::ui::ThemeName;
 )]
 pub struct Cli {
     /// Run on the bundled demo (a living, simulated coturn), no Redis needed.
-    #[arg(long, conflicts_with_all = ["redis", "redis_password_file", "redis_ca", "redis_insecure", "listen"])]
+    #[arg(long, conflicts_with_all = ["redis", "redis_password_file", "redis_ca", "redis_insecure", "listen", "coturn_cli", "coturn_cli_password_file"])]
     pub demo: bool,
 
     /// Seed of the demo generator (the same seed gives the same picture).
@@ -36,12 +36,18 @@ pub struct Cli {
     #[command(flatten)]
     pub redis: RedisArgs,
 
+    #[command(flatten)]
+    pub coturn_cli: CoturnCliArgs,
+
     /// With --once against Redis: seconds to listen after seeding, before printing.
     #[arg(long, default_value_t = 0.0, value_name = "SECS", requires = "once")]
     pub listen: f64,
 
     #[command(flatten)]
     pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub metrics: TuiMetricsArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -111,9 +117,31 @@ pub struct ViewArgs {
     #[arg(long)]
     pub mouse: bool,
 
+    /// Ring the terminal bell once when a new critical problem appears (config: problems.bell).
+    #[arg(long)]
+    pub bell: bool,
+
     /// Initial history window of sparklines and charts: seconds or e.g. 5m [default: 10m].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub history: Option<f64>,
+}
+
+/// coturn's admin CLI beside each Redis (the live view).
+#[derive(Args, Debug, Clone)]
+pub struct CoturnCliArgs {
+    /// coturn's admin CLI (telnet, coturn --cli-port) as HOST:PORT, paired in order with
+    /// --redis (repeatable): peers, relay addresses, coturn's own count, K to cancel a session.
+    #[arg(long = "coturn-cli", value_name = "HOST:PORT")]
+    pub coturn_cli: Vec<String>,
+
+    /// Read coturn's CLI password (--cli-password) from this file (first line); else from
+    /// TURNTOP_COTURN_CLI_PASSWORD.
+    #[arg(long, value_name = "FILE")]
+    pub coturn_cli_password_file: Option<PathBuf>,
+
+    /// Never cancel a session (K off), e.g. on a shared terminal.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// Where coturn's Redis is: the live view and `record`.
@@ -138,13 +166,57 @@ pub struct RedisArgs {
     pub redis_insecure: bool,
 }
 
+/// `--metrics` next to the TUI (the live view and `--demo`).
+#[derive(Args, Debug, Clone)]
+pub struct TuiMetricsArgs {
+    /// Also serve Prometheus metrics on this address (e.g. 127.0.0.1:9642): /metrics, /healthz.
+    #[arg(long = "metrics", value_name = "ADDR", conflicts_with = "once")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Export the top N users by rate, the rest summed as user="_other" (0: no user series).
+    #[arg(
+        long = "metrics-users",
+        value_name = "N",
+        default_value_t = 0,
+        requires = "addr"
+    )]
+    pub users: usize,
+}
+
+/// What `serve` takes besides the Redis options.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Serve Prometheus metrics on this address: /metrics and /healthz
+    /// [default: [metrics] listen, else 127.0.0.1:9642].
+    #[arg(long = "metrics", value_name = "ADDR")]
+    pub addr: Option<std::net::SocketAddr>,
+    /// Export the top N users by rate, the rest summed as user="_other"
+    /// [default: [metrics] users, else 0: no user series].
+    #[arg(long = "metrics-users", value_name = "N")]
+    pub users: Option<usize>,
+    /// How long an ended allocation stays counted in turntop_allocations{state="ended"}:
+    /// seconds or e.g. 10m [default: 10m].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub retention: Option<f64>,
+    #[command(flatten)]
+    pub redis: RedisArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Export live metrics for Prometheus, without a terminal (/metrics, /healthz), until
+    /// SIGTERM: the same Redis sources and configuration as the live view.
+    Serve(ServeArgs),
     /// Replay a capture file (the format `turntop record` writes).
     Replay(ReplayArgs),
     /// Record every message coturn publishes (from --redis) into a capture file, until Ctrl-C,
     /// SIGTERM or --duration.
     Record(RecordArgs),
+    /// For cron and monitoring systems (Nagios, Icinga...): listen to Redis for a few seconds,
+    /// then print `TURNTOP OK|WARNING|CRITICAL - summary | perfdata` and one line per problem;
+    /// exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Redis unreachable is CRITICAL.
+    Check(CheckArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff), or write one page per command into --out DIR.
@@ -161,8 +233,23 @@ pub struct ReplayArgs {
     /// Replay speed: 1 = real time, 10 = ten times faster, max = no waiting.
     #[arg(long, default_value = "1")]
     pub speed: Speed,
+    /// Replay the whole capture (at max speed), then report its problems as `turntop check`
+    /// does (output and exit status).
+    #[arg(long, conflicts_with = "once")]
+    pub check: bool,
     #[command(flatten)]
     pub view: ViewArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Seconds to listen after seeding, so that rates exist, before deciding.
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub listen: f64,
+    #[command(flatten)]
+    pub redis: RedisArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }

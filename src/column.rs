@@ -36,6 +36,16 @@ pub enum Col {
     Unconfirmed,
     /// Servers: open allocations whose id another coturn on the same Redis used too.
     Collided,
+    /// Problems: warning or critical.
+    Severity,
+    /// Problems: the kind (stuck, hog, ...).
+    Problem,
+    /// Problems: the allocation, user or endpoint it is about.
+    Subject,
+    /// Problems: the one-line explanation.
+    Detail,
+    /// Allocations: peer addresses coturn's CLI lists (shown while a CLI is up).
+    Peers,
 }
 
 /// What a filter term on a column compares, and so how its value is read.
@@ -54,7 +64,7 @@ pub enum ValueKind {
 }
 
 impl Col {
-    pub const ALL: [Col; 24] = [
+    pub const ALL: [Col; 29] = [
         Col::User,
         Col::Realm,
         Col::Id,
@@ -79,6 +89,11 @@ impl Col {
         Col::Ended,
         Col::Unconfirmed,
         Col::Collided,
+        Col::Severity,
+        Col::Problem,
+        Col::Subject,
+        Col::Detail,
+        Col::Peers,
     ];
 
     /// The title on screen.
@@ -108,6 +123,11 @@ impl Col {
             Col::Ended => "ENDED",
             Col::Unconfirmed => "UNCONF",
             Col::Collided => "SHARED",
+            Col::Severity => "SEVERITY",
+            Col::Problem => "PROBLEM",
+            Col::Subject => "SUBJECT",
+            Col::Detail => "DETAIL",
+            Col::Peers => "PEERS",
         }
     }
 
@@ -138,6 +158,11 @@ impl Col {
             Col::Ended => "ended",
             Col::Unconfirmed => "unconf",
             Col::Collided => "shared",
+            Col::Severity => "severity",
+            Col::Problem => "problem",
+            Col::Subject => "subject",
+            Col::Detail => "detail",
+            Col::Peers => "peers",
         }
     }
 
@@ -176,6 +201,16 @@ impl Col {
                 "open allocations whose status key is gone and that were not heard from since"
             }
             Col::Collided => "open allocations whose id another coturn on the same Redis uses too",
+            Col::Severity => "problems: warning or critical (sorts critical first)",
+            Col::Problem => {
+                "problems: stuck, hog, busy_user, mismatch, endpoint, silent, collision, restart"
+            }
+            Col::Subject => "problems: the allocation (user and id), user or Redis endpoint",
+            Col::Detail => "problems: what is wrong, in one line",
+            Col::Peers => {
+                "peer addresses coturn's CLI lists for the allocation (with --coturn-cli, for the \
+                 user on screen; not sorted or filtered on)"
+            }
         }
     }
 
@@ -207,6 +242,11 @@ impl Col {
             Col::Ended => &[],
             Col::Unconfirmed => &["unconfirmed"],
             Col::Collided => &["collided", "collisions"],
+            Col::Severity => &["sev"],
+            Col::Problem => &["kind"],
+            Col::Subject => &[],
+            Col::Detail => &[],
+            Col::Peers => &[],
         }
     }
 
@@ -217,7 +257,9 @@ impl Col {
             Col::User | Col::Realm | Col::Id | Col::Endpoint | Col::Type | Col::Remote => {
                 ValueKind::Text
             }
-            Col::State => ValueKind::Text,
+            Col::State | Col::Severity | Col::Problem | Col::Subject | Col::Detail => {
+                ValueKind::Text
+            }
             Col::ClientRx
             | Col::ClientTx
             | Col::PeerRx
@@ -232,7 +274,8 @@ impl Col {
             | Col::Expired
             | Col::Ended
             | Col::Unconfirmed
-            | Col::Collided => ValueKind::Count,
+            | Col::Collided
+            | Col::Peers => ValueKind::Count,
         }
     }
 

@@ -41,7 +41,28 @@ pub struct Config {
     pub keys: HashMap<Command, KeyList>,
     /// The log file (`--log`); relative to the configuration file's directory.
     pub log: Option<PathBuf>,
+    /// Problem thresholds and severities (`model::problems`), and the bell.
+    #[serde(default)]
+    pub problems: crate::problems_config::ProblemsConfig,
+    /// `--read-only`: `K` never cancels a session.
+    pub read_only: Option<bool>,
+    /// `turntop serve` (only: a TUI next to it must not take its port).
+    #[serde(default)]
+    pub metrics: MetricsConfig,
 }
+
+/// `[metrics]`: what `turntop serve` exports, below its flags.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// `--metrics ADDR`.
+    pub listen: Option<std::net::SocketAddr>,
+    /// `--metrics-users N`.
+    pub users: Option<usize>,
+}
+
+/// Where `turntop serve` listens without `--metrics` or `[metrics] listen`.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9642";
 
 impl Config {
     /// The log file this configuration names, resolved against the directory of the file it
@@ -60,6 +81,8 @@ impl Config {
 pub struct RedisConfig {
     pub url: String,
     pub name: Option<String>,
+    /// coturn's admin CLI beside this Redis: `host:port` (the password never goes here).
+    pub cli: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -252,6 +275,14 @@ fn validate(config: &Config, name: &str, text: &str) -> Result<(), ConfigError> 
                 line_of(text, &r.url)
             ))
         })?;
+        if let Some(cli) = &r.cli {
+            crate::coturn_cli::check_addr(cli).map_err(|e| {
+                ConfigError(format!(
+                    "config {name}: line {}, key `redis.cli`: {e}",
+                    line_of(text, cli)
+                ))
+            })?;
+        }
     }
     for (kind, cols) in [
         (TableKind::Allocations, &config.columns.allocations),
@@ -280,6 +311,23 @@ fn validate(config: &Config, name: &str, text: &str) -> Result<(), ConfigError> 
         if let Some(s) = sort {
             parse_sort(s, kind).map_err(|e| err(&format!("sort.{}", kind.name()), e))?;
         }
+    }
+    if let Err(e) = config.problems.thresholds() {
+        // The first severity naming no problem (the only way `thresholds` fails).
+        let kind = config
+            .problems
+            .severity
+            .keys()
+            .find(|k| crate::model::ProblemKind::parse(k).is_none())
+            .cloned()
+            .unwrap_or_default();
+        let line = text
+            .lines()
+            .position(|l| l.contains(&kind) && l.contains('='))
+            .map_or(0, |i| i + 1);
+        return Err(ConfigError(format!(
+            "config {name}: line {line}, key `problems.severity.{kind}`: {e}"
+        )));
     }
     let mut bindings: Vec<(Command, Vec<String>)> = config
         .keys
@@ -380,6 +428,12 @@ pub fn parse_sort(s: &str, kind: TableKind) -> Result<crate::table::Sort, String
         _ => (None, s),
     };
     let col = crate::table::view_column(kind, name)?;
+    if col == crate::column::Col::Peers {
+        return Err(
+            "peers comes from coturn's CLI, for the user on screen only: it cannot be sorted on"
+                .into(),
+        );
+    }
     Ok(crate::table::Sort {
         col,
         descending: dir.unwrap_or_else(|| col.default_descending()),
@@ -406,10 +460,16 @@ mod tests {
         assert_eq!(c.retention, Some(Duration(DEFAULT_RETENTION)));
         assert_eq!(c.mouse, Some(false));
         assert_eq!(
+            c.metrics.listen.map(|a| a.to_string()).as_deref(),
+            Some(DEFAULT_METRICS_ADDR)
+        );
+        assert_eq!(c.metrics.users, Some(0));
+        assert_eq!(
             c.redis,
             [RedisConfig {
                 url: crate::source::redis::DEFAULT_URL.into(),
-                name: None
+                name: None,
+                cli: None,
             }]
         );
         let defaults = App::new(TableKind::Allocations);
@@ -428,6 +488,40 @@ mod tests {
         );
         assert!(c.keys.is_empty(), "the default keys");
         assert_eq!(c.log, None, "no log file by default");
+        assert_eq!(
+            c.problems.thresholds(),
+            Ok(crate::model::Thresholds::default()),
+            "the problems' defaults"
+        );
+        assert_eq!(c.problems.bell, Some(false));
+    }
+
+    #[test]
+    fn problems_settings_parse_and_a_wrong_kind_names_the_kinds() {
+        let c = parse(
+            "[problems]\nallocation_rate = \"80Mbps\"\nuser_allocations = 3\n\
+             silent_after = \"30s\"\nseverity.stuck = \"critical\"\n",
+            "t",
+        )
+        .unwrap();
+        let t = c.problems.thresholds().unwrap();
+        assert_eq!(t.allocation_rate, 10e6);
+        assert_eq!(t.user_allocations, 3);
+        assert_eq!(t.silent_after, 30.0);
+        assert_eq!(
+            t.severity_of(crate::model::ProblemKind::Stuck),
+            crate::model::Severity::Critical
+        );
+        let e = parse("[problems]\nseverity.stuk = \"critical\"\n", "t").unwrap_err();
+        assert!(
+            e.0.contains("line 2, key `problems.severity.stuk`") && e.0.contains("busy_user"),
+            "{}",
+            e.0
+        );
+        let e = parse("[problems]\nseverity.stuck = \"bad\"\n", "t").unwrap_err();
+        assert!(e.0.contains("line 2"), "{}", e.0);
+        let e = parse("[problems]\nallocation_rate = \"fast\"\n", "t").unwrap_err();
+        assert!(e.0.contains("10MB/s"), "{}", e.0);
     }
 
     /// The commented-out examples are valid too: uncommented one at a time, each parses.
@@ -508,7 +602,7 @@ mod tests {
             e,
             "config /x.toml: line 4, key `columns.allocations`: the allocations view has no \
              column 'colour'; its columns: user realm id server type remote age left state rate \
-             cli-rx cli-tx peer-rx peer-tx bytes client peer last"
+             cli-rx cli-tx peer-rx peer-tx bytes client peer last peers"
         );
         let e = parse("[keys]\nquit = \"ctrl-banana\"\n", "/x.toml")
             .unwrap_err()
@@ -520,7 +614,7 @@ mod tests {
 
     #[test]
     fn the_names_on_screen_work_as_columns_and_sorts() {
-        // The Servers view has no `[columns]`/`[sort]` keys (yet).
+        // The Servers and Problems views have no `[columns]`/`[sort]` keys (yet).
         for kind in [TableKind::Allocations, TableKind::Users, TableKind::Realms] {
             let titles: Vec<&str> = crate::table::columns(kind)
                 .iter()
@@ -544,13 +638,22 @@ mod tests {
                     TableKind::Allocations => c.columns.allocations,
                     TableKind::Users => c.columns.users,
                     TableKind::Realms => c.columns.realms,
-                    TableKind::Servers => unreachable!("not configurable"),
+                    TableKind::Servers | TableKind::Problems => unreachable!("not configurable"),
                 };
                 let got: Vec<Col> = got.unwrap().iter().filter_map(|n| Col::parse(n)).collect();
                 let want: Vec<Col> = crate::table::columns(kind).iter().map(|c| c.col).collect();
                 assert_eq!(got, want);
             }
             for (name, spec) in names.iter().zip(crate::table::columns(kind)) {
+                if spec.col == Col::Peers {
+                    // Known for the user on screen only: shown, never sorted on.
+                    assert!(
+                        parse_sort(name, kind)
+                            .unwrap_err()
+                            .contains("cannot be sorted")
+                    );
+                    continue;
+                }
                 for s in [name.clone(), format!("-{name}"), spec.title.to_owned()] {
                     let text = format!("[sort]\n{} = \"{s}\"\n", kind.name());
                     parse(&text, "/x.toml").unwrap_or_else(|e| panic!("{e}"));

@@ -199,6 +199,13 @@ fn parse_test(word: &str) -> Result<Test, FilterError> {
         )));
     };
     let name = col.name();
+    if col == Col::Peers {
+        // Known only for the user on screen (coturn's CLI is asked about one user at a time).
+        return Err(FilterError(
+            "peers comes from coturn's CLI, for the user on screen only: it cannot be filtered on"
+                .into(),
+        ));
+    }
     if value.is_empty() {
         let hint = match col {
             Col::User | Col::Realm => format!(" ({name}=(none) selects those without one)"),

@@ -137,6 +137,7 @@ pub enum RowOut {
     User(output::UserOut),
     Realm(output::RealmOut),
     Server(output::ServerOut),
+    Problem(crate::problem_out::ProblemOut),
 }
 
 pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
@@ -165,6 +166,7 @@ pub fn view_json(app: &App, model: &Model, now: Time) -> ViewJson {
                 Row::User(u) => RowOut::User(output::user_out(u, now)),
                 Row::Realm(r) => RowOut::Realm(output::realm_out(r, now)),
                 Row::Server(s) => RowOut::Server(output::server_out(model, s, now)),
+                Row::Problem(p) => RowOut::Problem(crate::problem_out::problem_out(p, now)),
             })
             .collect(),
     }
@@ -198,13 +200,18 @@ pub fn render(output: Output, app: &App, model: &Model, now: Time) -> Result<Str
         Format::Table => render_table(&view_table(app, model, now, raw)),
         Format::Csv => render_csv(&view_table(app, model, now, raw)).map_err(|e| e.to_string())?,
         Format::Json if rows_json => {
-            serde_json::to_string_pretty(&view_json(app, model, now)).map_err(|e| e.to_string())?
-                + "\n"
+            let mut view = view_json(app, model, now);
+            let allocations = view.rows.iter_mut().filter_map(|r| match r {
+                RowOut::Allocation(a) => Some(a.as_mut()),
+                _ => None,
+            });
+            crate::coturn_cli::once::annotate(allocations, &app.cli, model);
+            serde_json::to_string_pretty(&view).map_err(|e| e.to_string())? + "\n"
         }
         Format::Json => {
-            serde_json::to_string_pretty(&output::snapshot(model, now))
-                .map_err(|e| e.to_string())?
-                + "\n"
+            let mut snapshot = output::snapshot(model, now);
+            crate::coturn_cli::once::annotate(snapshot.allocations.iter_mut(), &app.cli, model);
+            serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())? + "\n"
         }
     };
     Ok(text)

@@ -90,7 +90,7 @@ pub async fn once(
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = tick.tick() => model.evict(redis::now()),
+                _ = tick.tick() => model.tick(redis::now()),
                 n = rx.recv_many(&mut batch, 4096) => {
                     if n == 0 {
                         break;
@@ -121,6 +121,6 @@ pub async fn once(
     let now = crate::clock::now();
     bad.finish(&model, now);
     result?;
-    model.evict(now);
+    model.tick(now);
     Ok((model, now))
 }

@@ -5,8 +5,10 @@ use clap::{CommandFactory, Parser};
 
 use turntop::app::App;
 use turntop::capture;
+use turntop::check::{self, CheckState};
 use turntop::clock::{self, Clock};
 use turntop::config::{self, Config};
+use turntop::coturn_cli::view::CancelPolicy;
 use turntop::format::RateUnits;
 use turntop::live;
 use turntop::logging;
@@ -19,20 +21,41 @@ use turntop::ui::{SourceInfo, Theme, ThemeName};
 
 mod cli;
 
-use cli::{Cli, Command, CommonArgs, RecordArgs, RedisArgs, ReplayArgs, ViewArgs};
+use cli::{
+    Cli, Command, CommonArgs, RecordArgs, RedisArgs, ReplayArgs, ServeArgs, TuiMetricsArgs,
+    ViewArgs,
+};
 
 /// Exit code for bad input (files, arguments, configuration), as clap uses for bad arguments.
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A monitoring plugin's bad arguments are UNKNOWN (3), in its own format.
+        Err(e) if is_check_command() && e.use_stderr() => {
+            let reason = e.to_string();
+            let reason = reason.lines().next().unwrap_or("bad arguments");
+            let reason = reason.strip_prefix("error: ").unwrap_or(reason);
+            print!("{}", check::failed(CheckState::Unknown, reason).text);
+            return ExitCode::from(CheckState::Unknown.code());
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { message, code }) => {
-            eprintln!("turntop: {message}");
+            // A check has printed its report already.
+            if !message.is_empty() {
+                eprintln!("turntop: {message}");
+            }
             ExitCode::from(code)
         }
     }
+}
+
+fn is_check_command() -> bool {
+    std::env::args().nth(1).as_deref() == Some("check")
 }
 
 struct Failure {
@@ -58,6 +81,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Some(Command::Man { out }) => man(out.as_deref()),
+        Some(Command::Check(args)) => check_live(&args),
+        Some(Command::Serve(args)) => with_config(&args.common, |config| serve(&args, config)),
         Some(Command::Record(args)) => with_config(&args.common, |config| record(&args, config)),
         Some(Command::Replay(args)) => {
             with_config(&args.common, |config| replay_file(&args, config))
@@ -104,6 +129,8 @@ fn with_config(
 
 fn model_config(view: &ViewArgs, config: &Config) -> ModelConfig {
     ModelConfig {
+        // Validated when the configuration was read.
+        problems: config.problems.thresholds().unwrap_or_default(),
         key_grace: turntop::model::KEY_GRACE,
         retention: view
             .retention
@@ -130,12 +157,17 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
     for seed in &passes {
         seed.apply_to(&mut model, endpoint);
     }
-    if args.view.once {
+    if args.view.once || args.check {
         let now = replay::apply_all_with_passes(&mut model, endpoint, &records, &later);
+        if args.check {
+            model.tick(now);
+            return print_check(&check::report(&model, now));
+        }
         return print_once(&args.view, config, &model, now);
     }
     let mut app = build_app(&args.view, config)?;
     app.replay = true;
+    app.cli.cancel = CancelPolicy::Disabled("replay");
     tui::check_terminal().map_err(usage)?;
     let start = records.first().map_or(0.0, |r| r.epoch);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -162,6 +194,11 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
         async move {
             replay::run_controlled(records, later, endpoint, speed, tx, control_rx).await;
         },
+        Vec::new(),
+        &TuiMetricsArgs {
+            addr: None,
+            users: 0,
+        },
     )
 }
 
@@ -172,7 +209,8 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
     let app = if cli.view.once {
         None
     } else {
-        let app = build_app(&cli.view, config)?;
+        let mut app = build_app(&cli.view, config)?;
+        app.cli.cancel = CancelPolicy::Disabled("demo");
         tui::check_terminal().map_err(usage)?;
         Some(app)
     };
@@ -183,7 +221,7 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
     for m in demo.prewarm() {
         model.apply_raw(endpoint, m.at, &m.channel, m.payload.as_bytes());
     }
-    model.evict(now);
+    model.tick(now);
     let Some(app) = app else {
         return print_once(&cli.view, config, &model, now);
     };
@@ -202,12 +240,18 @@ fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
         async move {
             turntop::demo::follow(demo, endpoint, tx, trigger).await;
         },
+        Vec::new(),
+        &cli.metrics,
     )
 }
 
 fn live(cli: &Cli, config: &Config) -> Result<(), Failure> {
     let endpoints = redis_endpoints(&cli.redis, config)?;
-    let app = build_app(&cli.view, config)?;
+    let mut app = build_app(&cli.view, config)?;
+    let coturn_cli = coturn_cli_endpoints(cli, config, endpoints.len())?;
+    if cli.coturn_cli.read_only || config.read_only == Some(true) {
+        app.cli.cancel = CancelPolicy::Disabled("read-only");
+    }
     tui::check_terminal().map_err(usage)?;
     let mut model = Model::new(model_config(&cli.view, config));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -236,7 +280,67 @@ fn live(cli: &Cli, config: &Config) -> Result<(), Failure> {
         async move {
             futures::future::join_all(tasks).await;
         },
+        coturn_cli,
+        &cli.metrics,
     )
+}
+
+/// coturn's CLI of each endpoint (`--coturn-cli` paired in order with the endpoints, else
+/// `cli` of each `[[redis]]`), with the password from the file or the environment.
+fn coturn_cli_endpoints(
+    cli: &Cli,
+    config: &Config,
+    endpoints: usize,
+) -> Result<Vec<Option<turntop::coturn_cli::CliEndpoint>>, Failure> {
+    use turntop::coturn_cli as cc;
+    let addrs: Vec<Option<String>> = if cli.coturn_cli.coturn_cli.is_empty() {
+        if cli.redis.redis.is_empty() {
+            config.redis.iter().map(|r| r.cli.clone()).collect()
+        } else {
+            Vec::new()
+        }
+    } else {
+        if cli.coturn_cli.coturn_cli.len() > endpoints {
+            return Err(usage(format!(
+                "{} --coturn-cli for {endpoints} Redis endpoint(s): each --coturn-cli pairs with \
+                 the --redis at the same position",
+                cli.coturn_cli.coturn_cli.len()
+            )));
+        }
+        cli.coturn_cli
+            .coturn_cli
+            .iter()
+            .cloned()
+            .map(Some)
+            .collect()
+    };
+    if addrs.iter().all(Option::is_none) {
+        return Ok(Vec::new());
+    }
+    for a in addrs.iter().flatten() {
+        cc::check_addr(a).map_err(|e| usage(format!("--coturn-cli: {e}")))?;
+    }
+    let password = cc::password(
+        cli.coturn_cli.coturn_cli_password_file.as_deref(),
+        std::env::var(cc::PASSWORD_ENV).ok(),
+    )
+    .map_err(usage)?
+    .ok_or_else(|| {
+        usage(format!(
+            "coturn's CLI needs its password (--cli-password): --coturn-cli-password-file FILE \
+             or {}",
+            cc::PASSWORD_ENV
+        ))
+    })?;
+    Ok(addrs
+        .into_iter()
+        .map(|a| {
+            a.map(|addr| cc::CliEndpoint {
+                addr,
+                password: password.clone(),
+            })
+        })
+        .collect())
 }
 
 fn theme(cli: &ViewArgs, config: &Config) -> Theme {
@@ -252,6 +356,7 @@ fn theme(cli: &ViewArgs, config: &Config) -> Theme {
 fn build_app(cli: &ViewArgs, config: &Config) -> Result<App, Failure> {
     let view = cli.view.or(config.view).unwrap_or(TableKind::Allocations);
     let mut app = App::new(view);
+    app.bell = cli.bell || config.problems.bell.unwrap_or(false);
     for (kind, sort) in [
         (TableKind::Allocations, &config.sort.allocations),
         (TableKind::Users, &config.sort.users),
@@ -335,8 +440,20 @@ fn run_tui(
     theme: Theme,
     clock: impl FnOnce() -> Clock,
     producer: impl std::future::Future<Output = ()> + Send + 'static,
+    cli: Vec<Option<turntop::coturn_cli::CliEndpoint>>,
+    metrics: &TuiMetricsArgs,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
+    // Bound before the terminal is taken, so a busy address is a one-line error.
+    let (http, scrapes) = match metrics.addr {
+        Some(addr) => {
+            let (server, scrapes) = runtime
+                .block_on(turntop::serve::bind(addr, metrics.users))
+                .map_err(|e| usage(format!("--metrics {addr}: {e}")))?;
+            (Some(runtime.spawn(server.run())), Some(scrapes))
+        }
+        None => (None, None),
+    };
     runtime
         .block_on(async move {
             // The replay clock and its task start together.
@@ -351,9 +468,14 @@ fn run_tui(
                 theme,
                 control,
                 reconcilers,
+                cli,
+                scrapes,
             })
             .await;
             task.abort();
+            if let Some(http) = http {
+                http.abort();
+            }
             result
         })
         .map_err(|e| Failure {
@@ -365,12 +487,116 @@ fn run_tui(
     Ok(())
 }
 
+/// Print a check's report; its state is the exit status.
+fn print_check(report: &check::CheckReport) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    let _ = out
+        .write_all(report.text.as_bytes())
+        .and_then(|()| out.flush());
+    match report.state {
+        CheckState::Ok => Ok(()),
+        state => Err(Failure {
+            message: String::new(),
+            code: state.code(),
+        }),
+    }
+}
+
+/// `turntop serve`: the live sources, headless, with the metrics server, until a signal.
+fn serve(args: &ServeArgs, config: &Config) -> Result<(), Failure> {
+    let endpoints = redis_endpoints(&args.redis, config)?;
+    let model_config = ModelConfig {
+        key_grace: turntop::model::KEY_GRACE,
+        retention: args
+            .retention
+            .or(config.retention.map(|d| d.0))
+            .unwrap_or(config::DEFAULT_RETENTION),
+        history_window: 1800.0,
+        problems: config.problems.thresholds().unwrap_or_default(),
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
+    let result = runtime.block_on(turntop::driver::serve(
+        endpoints,
+        model_config,
+        args.addr
+            .or(config.metrics.listen)
+            .or_else(|| config::DEFAULT_METRICS_ADDR.parse().ok())
+            .ok_or_else(|| usage("no metrics address"))?,
+        args.users.or(config.metrics.users).unwrap_or(0),
+        // Port 0 picks a free port: say which.
+        |bound| eprintln!("turntop: serving metrics on http://{bound}/metrics"),
+    ));
+    runtime.shutdown_background();
+    match result.map_err(usage)? {
+        turntop::driver::Stop::Signal(signal) => {
+            tracing::info!(signal, "serve: stopping");
+            Ok(())
+        }
+        turntop::driver::Stop::SourcesEnded => Err(Failure {
+            message: "every Redis source stopped".into(),
+            code: EXIT_UNREACHABLE,
+        }),
+    }
+}
+
+/// `turntop check`: connect, seed, listen `--listen` seconds, report. Every failure is a
+/// report too: Redis unreachable or refusing us is CRITICAL, bad input UNKNOWN.
+fn check_live(args: &cli::CheckArgs) -> Result<(), Failure> {
+    let unknown = |reason: &str| print_check(&check::failed(CheckState::Unknown, reason));
+    let (config, config_path) = match config::load(args.common.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return unknown(&e.0),
+    };
+    let _log = match args
+        .common
+        .log
+        .clone()
+        .or_else(|| config.log_path(config_path.as_deref()))
+    {
+        Some(path) => match logging::init(&path) {
+            Ok(guard) => Some(guard),
+            Err(e) => return unknown(&e),
+        },
+        None => None,
+    };
+    if !(args.listen.is_finite() && args.listen >= 0.0) {
+        return unknown("--listen must be a number of seconds >= 0");
+    }
+    let endpoints = match redis_endpoints(&args.redis, &config) {
+        Ok(e) => e,
+        Err(f) => return unknown(&f.message),
+    };
+    let model_config = ModelConfig {
+        problems: config.problems.thresholds().unwrap_or_default(),
+        retention: config.retention.map_or(config::DEFAULT_RETENTION, |d| d.0),
+        ..ModelConfig::default()
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return unknown(&e.to_string()),
+    };
+    let result = runtime.block_on(live::once(
+        endpoints,
+        std::time::Duration::from_secs_f64(args.listen),
+        model_config,
+        redis_source::RunOptions::default(),
+    ));
+    match result {
+        Ok((model, now)) => print_check(&check::report(&model, now)),
+        Err(e) => print_check(&check::failed(
+            CheckState::Critical,
+            &format!("Redis: {}", e.0),
+        )),
+    }
+}
+
 /// Exit code when a Redis endpoint cannot be reached (or refuses us) under `--once`.
 const EXIT_UNREACHABLE: u8 = 1;
 
 /// `turntop --once` against live Redis: connect, seed, listen `--listen` seconds, print.
 fn live_once(cli: &Cli, config: &Config) -> Result<(), Failure> {
     let endpoints = redis_endpoints(&cli.redis, config)?;
+    let coturn_cli = coturn_cli_endpoints(cli, config, endpoints.len())?;
     if !(cli.listen.is_finite() && cli.listen >= 0.0) {
         return Err(usage("--listen must be a number of seconds >= 0"));
     }
@@ -386,13 +612,34 @@ fn live_once(cli: &Cli, config: &Config) -> Result<(), Failure> {
             message: e.0,
             code: EXIT_UNREACHABLE,
         })?;
-    print_once(&cli.view, config, &model, now)
+    let cli_view = runtime.block_on(turntop::coturn_cli::once::fetch(&coturn_cli, &model, now));
+    for ep in cli_view.endpoints.iter().flatten() {
+        if let turntop::coturn_cli::CliState::Down(why) = &ep.state {
+            eprintln!(
+                "turntop: warning: coturn CLI {}: {why}; printed without its fields",
+                ep.addr
+            );
+        }
+    }
+    print_once_with(&cli.view, config, &model, now, cli_view)
 }
 
 /// `--once`: the view (table, csv) or the snapshot (json; the view's rows when --view,
 /// --filter or --sort is given).
 fn print_once(cli: &ViewArgs, config: &Config, model: &Model, now: f64) -> Result<(), Failure> {
-    let app = build_app(cli, config)?;
+    print_once_with(cli, config, model, now, Default::default())
+}
+
+/// [`print_once`] with what coturn's CLIs said (the JSON's `coturn_cli`, the PEERS column).
+fn print_once_with(
+    cli: &ViewArgs,
+    config: &Config,
+    model: &Model,
+    now: f64,
+    cli_view: turntop::coturn_cli::CliView,
+) -> Result<(), Failure> {
+    let mut app = build_app(cli, config)?;
+    app.cli = cli_view;
     let output = turntop::headless::Output {
         format: cli.format,
         raw: cli.raw,

@@ -19,6 +19,8 @@ Examples:
   turntop --once --format csv --raw --filter 'remote=192.0.2.0/24|2001:db8::/32'
   turntop record --redis redis://10.0.0.5:6379 -o coturn.txt --duration 10m --keys
   turntop replay coturn.txt --speed 10        replay it (p pauses, n steps)
+  turntop check --redis redis://127.0.0.1:6379  for Nagios, Icinga, cron: exit 0 OK, 2 CRITICAL
+  turntop serve --metrics 127.0.0.1:9642      live metrics for Prometheus, headless (/metrics)
   turntop completions bash > ~/.local/share/bash-completion/completions/turntop
   turntop man > turntop.1";
 
@@ -35,13 +37,17 @@ fn describe(cmd: Command) -> &'static str {
         Command::HalfPageDown => "half a page down",
         Command::Top => "first row",
         Command::Bottom => "last row",
-        Command::Enter => "drill down: realm, its users, a user's allocations, one allocation",
+        Command::Enter => {
+            "drill down: realm, its users, a user's allocations, one allocation; a problem's \
+             subject"
+        }
         Command::Back => "back up one level",
         Command::NextView => "next view",
         Command::PrevView => "previous view",
         Command::Allocations => "the allocations view",
         Command::Users => "the users view",
         Command::Realms => "the realms view",
+        Command::Problems => "the problems view: what is wrong, critical first",
         Command::Servers => "the servers view: one row per coturn listener",
         Command::Filter => "type a filter (Enter keeps it, Esc gives up an invalid one)",
         Command::ClearFilter => "clear the filter",
@@ -60,6 +66,9 @@ fn describe(cmd: Command) -> &'static str {
             "follow: a selection you moved stays on its row as rows move (else on its line); \
              until you move it, it stays on the first row with the table at its top"
         }
+        Command::Cancel => {
+            "cancel the selected allocation through coturn's CLI (asks first; needs --coturn-cli)"
+        }
     }
 }
 
@@ -68,10 +77,15 @@ const EXIT_STATUS: &str = "\
 1   with --once or record: a Redis endpoint cannot be reached, refuses the credentials or
     drops while listening; the terminal failed
 2   bad input: an argument, the configuration file, a URL, a password or CA file, a
-    capture that is not one, an existing record output without --force or --append";
+    capture that is not one, an existing record output without --force or --append
+check (and replay --check), as monitoring plugins: 0 OK, 1 WARNING, 2 CRITICAL (a critical
+    problem, or Redis unreachable), 3 UNKNOWN (bad arguments or configuration)";
 
 const ENVIRONMENT: &str = "\
 TURNTOP_CONFIG           the configuration file (--config wins)
+TURNTOP_COTURN_CLI_PASSWORD
+                         coturn's CLI password for --coturn-cli (--coturn-cli-password-file
+                         wins)
 TURNTOP_REDIS_PASSWORD   the Redis password for URLs without one (--redis-password-file wins)
 TURNTOP_LOG              the level of --log: info (default), debug, warn, or per module
                          (turntop=debug,redis=warn)

@@ -16,6 +16,9 @@ pub struct Snapshot {
     /// One per coturn listener (endpoint and `local=`), see [`ServerOut`].
     #[serde(default)]
     pub servers: Vec<ServerOut>,
+    /// What is wrong, critical first, newest first (see `model::problems`).
+    #[serde(default)]
+    pub problems: Vec<crate::problem_out::ProblemOut>,
     pub counters: EventCounters,
     pub endpoints: Vec<EndpointOut>,
 }
@@ -85,6 +88,11 @@ pub struct AllocationOut {
     /// Bytes per second, rx/tx from the server's point of view; null before a usable report.
     pub rates: RatesOut,
     pub last_report_age_s: Option<f64>,
+    /// What coturn's admin CLI (`--coturn-cli`) says of it: peers, relay, origin, bps_cap,
+    /// client_protocol, relay_protocol, fingerprints, mobile (absent without a CLI, or when
+    /// the CLI did not list it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coturn_cli: Option<crate::coturn_cli::CliSession>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,6 +195,7 @@ pub fn allocation_out(model: &Model, row: &AllocationRow<'_>, now: Time) -> Allo
         totals_mismatch: a.totals_mismatch(),
         rates: RatesOut::new(row.client_rate, row.peer_rate),
         last_report_age_s: row.last_report_age,
+        coturn_cli: None,
     }
 }
 
@@ -292,6 +301,12 @@ pub fn snapshot(model: &Model, now: Time) -> Snapshot {
         users,
         realms,
         servers,
+        problems: model
+            .problems()
+            .list()
+            .iter()
+            .map(|p| crate::problem_out::problem_out(p, now))
+            .collect(),
         counters: model.counters.clone(),
         endpoints,
     }

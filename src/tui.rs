@@ -6,7 +6,7 @@
 //! turntop costs nothing but its 1 Hz countdown.
 
 use std::collections::VecDeque;
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
@@ -39,6 +39,10 @@ pub struct Session {
     pub control: Option<tokio::sync::watch::Sender<Control>>,
     /// Where the model's reconciliation requests go (live sources only).
     pub reconcilers: crate::source::Reconcilers,
+    /// coturn's CLI of each endpoint, in the model's endpoint order (`None`: none).
+    pub cli: Vec<Option<crate::coturn_cli::CliEndpoint>>,
+    /// Scrapes of the metrics server (`--metrics`), answered from the live model.
+    pub scrapes: Option<crate::metrics::ScrapeRequests>,
 }
 
 struct EventRate {
@@ -128,6 +132,8 @@ async fn event_loop(
     // when that was: a frame with nothing new keeps the pass's order for up to `RESORT`.
     let mut changed = true;
     let mut sorted_at = Instant::now();
+    let mut cli = crate::coturn_cli::link::CliLink::start(&s.cli, &mut s.app.cli);
+    let mut cli_open = true;
     loop {
         if dirty && last_draw.elapsed() >= FRAME_GAP {
             s.app.reuse_order = !changed && sorted_at.elapsed() < RESORT;
@@ -146,6 +152,7 @@ async fn event_loop(
                 None => (&s.model, now),
             };
             terminal.draw(|f| hit = ui::draw(f, &mut s.app, model, now, &info, &s.theme))?;
+            cli.want(crate::app::user_on_screen(&s.app, model));
             frames.count();
             dirty = false;
             last_draw = Instant::now();
@@ -172,6 +179,11 @@ async fn event_loop(
                                 set_paused(s, true);
                                 if let Some(c) = &s.control {
                                     c.send_modify(|c| c.steps += 1);
+                                }
+                            }
+                            Action::Cancel { endpoint, id } => {
+                                if cli.cancel(endpoint, id) {
+                                    s.app.cli.message = Some(format!("cs {id} sent to coturn's CLI"));
                                 }
                             }
                             Action::None => {}
@@ -202,9 +214,24 @@ async fn event_loop(
                     dirty = true;
                 }
             }
+            ev = cli.events.recv(), if cli_open => {
+                match ev {
+                    Some((endpoint, ev)) => {
+                        let now = s.clock.now(&s.model);
+                        crate::coturn_cli::link::CliLink::apply(&mut s.app.cli, &s.model, endpoint, ev, now);
+                        dirty = true;
+                    }
+                    None => cli_open = false,
+                }
+            }
             _ = tick.tick() => {
                 let now = s.clock.now(&s.model);
-                s.model.evict(now);
+                s.model.tick(now);
+                if s.app.bell_due(&mut s.model) {
+                    // BEL: the terminal rings (or flashes), once per new critical problem.
+                    let mut out = io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                }
                 bad.observe(&s.model, crate::clock::now());
                 events_per_sec = rate.sample(s.model.counters.events);
                 endpoint_rates.resize_with(s.model.endpoints().len(), || EventRate { samples: VecDeque::new() });
@@ -219,6 +246,11 @@ async fn event_loop(
                     dirty = true;
                 }
             }
+            Some(request) = next_scrape(&mut s.scrapes) => {
+                // The live model, even when the screen is frozen.
+                let now = s.clock.now(&s.model);
+                crate::driver::answer(&s.model, now, request);
+            }
             _ = tokio::time::sleep_until(redraw_at), if dirty => {}
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
@@ -230,6 +262,15 @@ async fn event_loop(
 /// rows on screen are rebuilt every frame): time alone moves a row (a rate decaying, a lifetime
 /// running out) only slowly, and an idle server then costs one pass every few seconds.
 const RESORT: Duration = Duration::from_secs(5);
+/// The next scrape, or never without a metrics server.
+async fn next_scrape(
+    scrapes: &mut Option<crate::metrics::ScrapeRequests>,
+) -> Option<crate::metrics::ScrapeRequest> {
+    match scrapes {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
 
 /// `TURNTOP_FRAME_LOG=FILE`: one line per frame drawn (seconds since start), for measuring
 /// redraws (the idle benchmark) without touching the screen.

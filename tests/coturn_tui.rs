@@ -34,7 +34,7 @@ fn tui_against_live_coturn_shows_users_and_rates() {
         &[env!("CARGO_BIN_EXE_turntop"), "--redis", &url],
         &[("NO_COLOR", "1")],
     );
-    t.wait_for("connected", Duration::from_secs(15), |s| {
+    t.wait_for("connected", Duration::from_secs(30), |s| {
         s.contains("● connected")
     });
     // ~500 messages/s each way: coturn reports every ~2 s.
@@ -60,7 +60,7 @@ fn tui_against_live_coturn_shows_users_and_rates() {
         "the header totals show traffic:\n{s}"
     );
     t.keys(&["2"]);
-    let s = t.wait_for("users view with rates", Duration::from_secs(10), |s| {
+    let s = t.wait_for("users view with rates", Duration::from_secs(30), |s| {
         s.contains(" Users ")
             && s.lines()
                 .any(|l| l.starts_with("udp ") && has_nonzero_rate(l))

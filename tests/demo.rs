@@ -51,8 +51,10 @@ struct Seen {
 #[test]
 fn ten_minutes_parse_add_up_and_paint_every_state() {
     // One process all along (its restarts have their own test): every id is one allocation.
+    // No trouble on purpose (its own test, in problems_demo.rs): everything as coturn does.
     let config = DemoConfig {
         restart_after: 0.0,
+        trouble_every: 0.0,
         ..DemoConfig::default()
     };
     let relay_threads = u64::from(config.relay_threads);
@@ -318,6 +320,7 @@ fn a_restart_reuses_ids_and_a_key_pass_shows_who_is_left() {
         warmup: 600.0,
         restart_after: 60.0,
         restart_every: 3600.0,
+        trouble_every: 0.0,
         ..DemoConfig::with_seed(5)
     };
     let mut demo = Demo::new(config, START);

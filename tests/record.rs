@@ -104,8 +104,10 @@ fn a_recording_replays_to_the_state_of_the_live_run_it_recorded() {
                 "--once",
                 "--redis",
                 &url,
+                // Counted from the end of the seed; long enough for the pipeline below to be
+                // delivered on a loaded two-core machine.
                 "--listen",
-                "3",
+                "6",
                 "--retention",
                 "100000",
                 "--format",

@@ -41,7 +41,7 @@ fn demo_model(secs: f64) -> (Model, f64) {
     for msg in &msgs {
         m.apply_raw(ep, msg.at, &msg.channel, msg.payload.as_bytes());
     }
-    m.evict(t);
+    m.tick(t);
     m.check_hot().unwrap();
     (m, t + 0.5)
 }
@@ -91,6 +91,10 @@ impl Filterable for Fields<'_, '_> {
             (Row::User(u), Col::User) => Some(named(Some(u.user))),
             (Row::User(u), Col::Realm) => Some(named(u.realm)),
             (Row::Realm(r), Col::Realm) => Some(named(r.realm)),
+            (Row::Problem(p), Col::Severity) => Some(p.severity.name().into()),
+            (Row::Problem(p), Col::Problem) => Some(p.kind.name().into()),
+            (Row::Problem(p), Col::Subject) => Some(p.subject_text().into()),
+            (Row::Problem(p), Col::Detail) => Some(p.detail.as_str().into()),
             _ => None,
         }
     }
@@ -130,6 +134,14 @@ fn all_rows<'a>(kind: TableKind, ctx: &Ctx<'a>) -> Vec<Row<'a>> {
             .server_rows(ctx.now)
             .into_iter()
             .map(Row::Server)
+            .collect(),
+        TableKind::Problems => ctx
+            .model
+            .problems()
+            .list()
+            .iter()
+            .rev()
+            .map(Row::Problem)
             .collect(),
     }
 }

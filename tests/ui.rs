@@ -283,6 +283,8 @@ fn keys_sort_filter_drill_back_freeze() {
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.top_kind(), TableKind::Realms);
     app.on_key(code(KeyCode::Tab));
+    assert_eq!(app.top_kind(), TableKind::Problems);
+    app.on_key(code(KeyCode::Tab));
     assert_eq!(app.top_kind(), TableKind::Servers);
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.top_kind(), TableKind::Allocations);
@@ -401,7 +403,8 @@ fn header_shows_each_endpoint_when_there_are_several() {
     m.apply_raw(b, 100.5, &ch, b"new lifetime=600, type=TCP");
     m.apply_raw(b, 100.6, "turn/realm/r/user/u/allocation/12/status", b"new");
     m.mark_gap(a, 100.7);
-    let mut t = Terminal::new(TestBackend::new(200, 20)).unwrap();
+    // Wide enough for the problems badge, both endpoints and their reasons, whole.
+    let mut t = Terminal::new(TestBackend::new(230, 20)).unwrap();
     let mut app = App::new(TableKind::Allocations);
     let info = HeaderInfo {
         source: SourceInfo::Live,
@@ -572,6 +575,7 @@ fn fleet_model() -> (Model, f64) {
         retention: 600.0,
         history_window: 1800.0,
         key_grace: 30.0,
+        ..ModelConfig::default()
     });
     let ep = m.add_endpoint("127.0.0.1:16379");
     m.set_connection(ep, T0, turntop::model::ConnectionState::Connected);
@@ -639,7 +643,7 @@ fn fleet_model() -> (Model, f64) {
         m.seed_status(ep, T0 + 32.0, &key, value.as_bytes());
     }
     m.end_seed(ep, T0 + 32.0);
-    m.evict(T0 + 60.0);
+    m.tick(T0 + 60.0);
     m.check_invariants(T0 + 60.0).expect("invariants");
     (m, T0 + 60.0)
 }

@@ -26,6 +26,7 @@ pub enum Command {
     Allocations,
     Users,
     Realms,
+    Problems,
     Servers,
     Filter,
     ClearFilter,
@@ -45,6 +46,8 @@ pub enum Command {
     /// Toggle follow: a selection the user moved stays on its row as rows move (else on its
     /// line of the screen).
     Follow,
+    /// Cancel the selected allocation through coturn's CLI (asks first).
+    Cancel,
 }
 
 #[derive(Clone, Debug)]
@@ -151,7 +154,7 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("1", Command::Allocations),
     ("2", Command::Users),
     ("3", Command::Realms),
-    // `4` is the Problems view's (issue 13).
+    ("4", Command::Problems),
     ("5", Command::Servers),
     ("/", Command::Filter),
     ("\\", Command::ClearFilter),
@@ -173,6 +176,7 @@ const DEFAULT_KEYS: &[(&str, Command)] = &[
     ("p", Command::Pause),
     ("n", Command::Step),
     ("F", Command::Follow),
+    ("K", Command::Cancel),
 ];
 
 /// A command's name in the config file's `[keys]` section: `page-up` for `PageUp`.

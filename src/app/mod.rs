@@ -4,6 +4,7 @@
 //! suspend). A popup keeps its own state and answers commands or keys (`sort_menu`,
 //! `confirm`); the detail log's [`Scroll`] is bounded by what was last drawn (`scroll`).
 
+mod cancel;
 mod confirm;
 mod keys;
 mod scroll;
@@ -13,7 +14,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 
 use crate::filter::Filter;
 use crate::format::RateUnits;
+use crate::model::Subject;
 use crate::table::{self, Col, RowKey, Scope, Sort, TableKind};
+pub use cancel::{CancelTarget, selected_allocation, target as cancel_target, user_on_screen};
 pub use confirm::{Answer, Confirm};
 pub use keys::{
     Command, KeyConflict, KeyMap, check_bindings, command_name, default_keys, parse_key,
@@ -105,6 +108,11 @@ pub enum Action {
     Pause(bool),
     /// A replay should deliver its next message.
     Step,
+    /// `K`, `y`: cancel this session through its coturn's CLI (`cs <id>`).
+    Cancel {
+        endpoint: u16,
+        id: u64,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -137,6 +145,13 @@ pub struct App {
     /// totals ([`table::OrderCache`]) and build only the rows on screen.
     pub reuse_order: bool,
     pub order_cache: table::OrderCache,
+    /// Ring the terminal bell when a new critical problem appears (`--bell`).
+    pub bell: bool,
+    /// What coturn's CLIs said (peers, counts, states), and whether `K` may cancel.
+    pub cli: crate::coturn_cli::CliView,
+    /// What `K` would cancel, or why it cannot: worked out each frame.
+    pub cancel: Result<CancelTarget, &'static str>,
+    pub confirm: Confirm<CancelTarget>,
 }
 
 impl App {
@@ -146,10 +161,15 @@ impl App {
                 kind: view,
                 scope: Scope::All,
             })],
-            sorts: [Sort {
-                col: Col::Rate,
+            sorts: std::array::from_fn(|i| Sort {
+                // Problems: critical first (then newest first, their order).
+                col: if i == TableKind::Problems.index() {
+                    Col::Severity
+                } else {
+                    Col::Rate
+                },
                 descending: true,
-            }; TableKind::COUNT],
+            }),
             filter: Filter::default(),
             filter_error: None,
             mode: Mode::Normal,
@@ -166,7 +186,17 @@ impl App {
             help_scroll: Scroll::default(),
             reuse_order: false,
             order_cache: table::OrderCache::default(),
+            bell: false,
+            cli: Default::default(),
+            cancel: Err("no coturn CLI"),
+            confirm: Confirm::default(),
         }
+    }
+
+    /// Whether to ring the bell now: a critical problem appeared since the last tick and the
+    /// bell is on. Each appearance is taken once, rung or not.
+    pub fn bell_due(&self, model: &mut crate::model::Model) -> bool {
+        model.take_new_critical() && self.bell
     }
 
     pub fn level(&self) -> &Level {
@@ -189,6 +219,7 @@ impl App {
             TableKind::Allocations => Command::Allocations,
             TableKind::Users => Command::Users,
             TableKind::Realms => Command::Realms,
+            TableKind::Problems => Command::Problems,
             TableKind::Servers => Command::Servers,
         }
     }
@@ -219,13 +250,18 @@ impl App {
     /// The columns a table may show (before narrow terminals drop some).
     pub fn table_columns(&self, kind: TableKind) -> Vec<table::ColumnSpec> {
         let all = table::columns(kind);
-        match &self.columns[kind.index()] {
+        let mut cols = match &self.columns[kind.index()] {
             Some(cols) => cols
                 .iter()
                 .filter_map(|c| all.iter().find(|s| s.col == *c).copied())
                 .collect(),
             None => all.to_vec(),
+        };
+        // PEERS comes from coturn's CLI: only while one is up.
+        if !self.cli.any_up() {
+            cols.retain(|c| c.col != Col::Peers);
         }
+        cols
     }
 
     /// After a frame's rows are counted: keep the selection on the same row (`selected_at`:
@@ -275,6 +311,19 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Action {
+        // A message (a cancel's outcome) stays until the next key.
+        self.cli.message = None;
+        // The confirmation takes every key while it is asked.
+        match self.confirm.on_key(&key) {
+            Some(Answer::Yes(t)) => {
+                return Action::Cancel {
+                    endpoint: t.endpoint,
+                    id: t.id,
+                };
+            }
+            Some(Answer::No) => return Action::None,
+            None => {}
+        }
         match &mut self.mode {
             Mode::Filter { input } => {
                 match key.code {
@@ -380,7 +429,19 @@ impl App {
             .inapplicable(kind.name(), |col| table::has_column(kind, col))
     }
 
+    /// The columns a table may be sorted by: PEERS is known for one user only.
+    fn sortable_columns(&self, kind: TableKind) -> Vec<Col> {
+        self.table_columns(kind)
+            .iter()
+            .map(|c| c.col)
+            .filter(|c| *c != Col::Peers)
+            .collect()
+    }
+
     pub fn set_sort_column(&mut self, kind: TableKind, col: Col) {
+        if col == Col::Peers {
+            return;
+        }
         let sort = &mut self.sorts[kind.index()];
         if sort.col == col {
             sort.descending = !sort.descending;
@@ -394,7 +455,7 @@ impl App {
 
     fn cycle_sort(&mut self, step: isize) {
         let kind = self.current_table_kind();
-        let cols: Vec<Col> = self.table_columns(kind).iter().map(|c| c.col).collect();
+        let cols: Vec<Col> = self.sortable_columns(kind);
         if cols.is_empty() {
             return;
         }
@@ -445,6 +506,7 @@ impl App {
             Command::Allocations => self.switch_to(TableKind::Allocations),
             Command::Users => self.switch_to(TableKind::Users),
             Command::Realms => self.switch_to(TableKind::Realms),
+            Command::Problems => self.switch_to(TableKind::Problems),
             Command::Servers => self.switch_to(TableKind::Servers),
             Command::Filter => {
                 self.mode = Mode::Filter {
@@ -460,7 +522,7 @@ impl App {
             }
             Command::SortMenu => {
                 let kind = self.current_table_kind();
-                let columns = self.table_columns(kind).iter().map(|c| c.col).collect();
+                let columns = self.sortable_columns(kind);
                 self.mode = Mode::SortMenu(SortMenu::new(columns, self.sort(kind).col));
             }
             Command::Freeze => {
@@ -486,6 +548,10 @@ impl App {
             }
             Command::Pause | Command::Step => {}
             Command::Follow => self.follow = !self.follow,
+            Command::Cancel => match &self.cancel {
+                Ok(t) => self.confirm.ask(t.question.clone(), t.clone()),
+                Err(why) => self.cli.message = Some(format!("cannot cancel: {why}")),
+            },
         }
         Action::None
     }
@@ -501,11 +567,14 @@ impl App {
         self.detail_scroll.reset();
     }
 
-    /// Realm -> its users -> a user's allocations -> one allocation.
+    /// Realm -> its users -> a user's allocations -> one allocation; a problem -> its subject.
     fn drill_down(&mut self) {
         let Some(key) = self.level().selected_key else {
             return;
         };
+        if let RowKey::Problem(_, subject) = key {
+            return self.go_to_subject(subject);
+        }
         let next = match key {
             RowKey::Realm(slot) => Screen::Table {
                 kind: TableKind::Users,
@@ -520,12 +589,44 @@ impl App {
                 scope: Scope::Server(crate::model::EndpointId(endpoint), local),
             },
             RowKey::Allocation { .. } => Screen::Detail { key },
+            RowKey::Problem(..) => return,
         };
         if matches!(self.screen(), Screen::Detail { .. }) {
             return;
         }
         self.detail_scroll.reset();
         self.stack.push(Level::new(next));
+    }
+
+    /// A problem's subject: the allocation's detail, the user's allocations, or the endpoint's
+    /// row in the Servers view (its first listener's).
+    fn go_to_subject(&mut self, subject: Subject) {
+        let (screen, select) = match subject {
+            Subject::Allocation { slot, id } => (
+                Screen::Detail {
+                    key: RowKey::Allocation { slot, id },
+                },
+                None,
+            ),
+            Subject::User(slot) => (
+                Screen::Table {
+                    kind: TableKind::Allocations,
+                    scope: Scope::User(slot),
+                },
+                None,
+            ),
+            Subject::Endpoint { endpoint, listener } => (
+                Screen::Table {
+                    kind: TableKind::Servers,
+                    scope: Scope::All,
+                },
+                Some(RowKey::Server(endpoint, listener)),
+            ),
+        };
+        self.detail_scroll.reset();
+        let mut level = Level::new(screen);
+        level.selected_key = select;
+        self.stack.push(level);
     }
 
     /// Mouse (only with --mouse): wheel scrolls, a click selects a row or sorts by a header.

@@ -98,6 +98,8 @@ pub(super) struct Alloc {
     /// Invalidates a scheduled report when the flow changes.
     pub(super) report_gen: u32,
     pub(super) total: [Counters; 2],
+    /// What goes wrong with it on purpose (see `trouble`).
+    pub(super) trouble: super::trouble::Trouble,
 }
 
 impl Alloc {

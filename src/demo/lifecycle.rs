@@ -2,8 +2,10 @@
 //! are allocated, refreshed, report traffic, change flow, end and are deleted, as coturn does.
 
 use super::alloc::{Alloc, C_RCV, C_SENT, CONTROL_PPS, CONTROL_SIZE, Phase, integerize};
+use super::plan::AllocPlan;
 use super::plan::{EndKind, Flow, Profile, Transport, draw_flow, flow_change_mean, plan_client};
 use super::scheduler::Ev;
+use super::trouble::{HOG_FLOW, STUCK_FOR, Trouble};
 use super::{Demo, INITIAL_LIFETIME, REFRESH_LIFETIME, REPORT_PACKETS};
 use crate::coturn::{AllocationId, Counters, EventKind};
 
@@ -12,46 +14,14 @@ impl Demo {
         let plan = plan_client(&mut self.rng, &self.data, at);
         let realm = self.data.realms[plan.realm].name.clone();
         for ap in plan.allocs {
-            let key = self.next_key;
-            self.next_key += 1;
-            let local_port = match ap.transport {
-                Transport::Udp | Transport::Tcp => 3478,
-                Transport::Tls | Transport::Dtls => 5349,
-            };
-            let kind = match ap.transport {
-                Transport::Udp => "UDP",
-                Transport::Tcp => "TCP",
-                Transport::Tls => "TLS/TCP",
-                Transport::Dtls => "DTLS",
-            };
-            let status_fields = format!(
-                "type={kind}, local={}:{local_port}, remote={}:{}, ssl={}, cipher={}",
-                plan.local_ip, plan.remote_ip, ap.remote_port, ap.ssl, ap.cipher
+            self.open_alloc(
+                at,
+                realm.clone(),
+                plan.user.clone(),
+                (plan.local_ip, &plan.remote_ip),
+                ap,
+                Trouble::None,
             );
-            let start = at + ap.offset;
-            self.allocs.insert(
-                key,
-                Alloc {
-                    id: AllocationId(0), // taken when it is allocated, in id order
-                    realm: realm.clone(),
-                    user: plan.user.clone(),
-                    status_fields,
-                    plan: ap,
-                    phase: Phase::Allocated,
-                    started: start,
-                    lifetime: INITIAL_LIFETIME,
-                    last_refresh: start,
-                    flow: Flow::default(),
-                    rates: [0.0; 4],
-                    sizes: [0.0; 4],
-                    acc: [0.0; 4],
-                    acc_bytes: [0.0; 4],
-                    accrued_to: start,
-                    report_gen: 0,
-                    total: [Counters::default(); 2],
-                },
-            );
-            self.schedule(start, Ev::Allocate(key));
         }
         // Poisson arrivals, steered towards the target population.
         let target = self.target_at(at).max(1.0);
@@ -60,6 +30,73 @@ impl Demo {
         let rate = target / self.open_per_client * steer;
         let gap = self.rng.exp(1.0 / rate);
         self.schedule(at + gap, Ev::Arrival);
+    }
+
+    /// A client's allocation: planned now, allocated `ap.offset` later.
+    pub(super) fn open_alloc(
+        &mut self,
+        at: f64,
+        realm: Option<String>,
+        user: String,
+        (local_ip, remote_ip): (&str, &str),
+        ap: AllocPlan,
+        trouble: Trouble,
+    ) -> u64 {
+        let key = self.next_key;
+        self.next_key += 1;
+        let local_port = match ap.transport {
+            Transport::Udp | Transport::Tcp => 3478,
+            Transport::Tls | Transport::Dtls => 5349,
+        };
+        let kind = match ap.transport {
+            Transport::Udp => "UDP",
+            Transport::Tcp => "TCP",
+            Transport::Tls => "TLS/TCP",
+            Transport::Dtls => "DTLS",
+        };
+        let status_fields = format!(
+            "type={kind}, local={local_ip}:{local_port}, remote={remote_ip}:{}, ssl={}, cipher={}",
+            ap.remote_port, ap.ssl, ap.cipher
+        );
+        let start = at + ap.offset;
+        self.allocs.insert(
+            key,
+            Alloc {
+                id: AllocationId(0), // taken when it is allocated, in id order
+                realm,
+                user,
+                status_fields,
+                plan: ap,
+                phase: Phase::Allocated,
+                started: start,
+                lifetime: INITIAL_LIFETIME,
+                last_refresh: start,
+                flow: Flow::default(),
+                rates: [0.0; 4],
+                sizes: [0.0; 4],
+                acc: [0.0; 4],
+                acc_bytes: [0.0; 4],
+                accrued_to: start,
+                report_gen: 0,
+                total: [Counters::default(); 2],
+                trouble,
+            },
+        );
+        self.schedule(start, Ev::Allocate(key));
+        key
+    }
+
+    /// A flow for the profile, or the hog's.
+    fn next_flow(&mut self, key: u64, profile: Profile) -> Flow {
+        let hog = self
+            .allocs
+            .get(&key)
+            .is_some_and(|a| a.trouble == Trouble::Hog);
+        if hog {
+            HOG_FLOW
+        } else {
+            draw_flow(&mut self.rng, profile)
+        }
     }
 
     pub(super) fn preauth(&mut self, at: f64) {
@@ -157,7 +194,7 @@ impl Demo {
         let profile = a.plan.profile;
         self.emit_status(at, key, "refreshed", REFRESH_LIFETIME);
         if first {
-            let flow = draw_flow(&mut self.rng, profile);
+            let flow = self.next_flow(key, profile);
             if let Some(a) = self.allocs.get_mut(&key) {
                 a.phase = Phase::Active;
                 a.accrued_to = at;
@@ -202,7 +239,12 @@ impl Demo {
         let packets = integerize(&a.acc, REPORT_PACKETS);
         let legs = a.take(packets);
         let (realm, user, id) = (a.realm.clone(), a.user.clone(), a.id);
-        self.emit_traffic(at, realm.as_deref(), &user, id, legs, false);
+        if a.trouble == Trouble::LosesAReport {
+            // Counted in its totals, never published: the report is lost.
+            a.trouble = Trouble::None;
+        } else {
+            self.emit_traffic(at, realm.as_deref(), &user, id, legs, false);
+        }
         self.schedule_report(at, key);
     }
 
@@ -215,8 +257,10 @@ impl Demo {
         }
         let profile = a.plan.profile;
         a.accrue(at);
-        let flow = draw_flow(&mut self.rng, profile);
-        a.set_flow(flow);
+        let flow = self.next_flow(key, profile);
+        if let Some(a) = self.allocs.get_mut(&key) {
+            a.set_flow(flow);
+        }
         self.schedule_report(at, key);
         if let Some(mean) = flow_change_mean(profile) {
             let gap = self.rng.exp(mean);
@@ -248,7 +292,12 @@ impl Demo {
             EndKind::Vanish => {
                 a.phase = Phase::Vanished;
                 let expiry = a.last_refresh + f64::from(a.lifetime);
-                let grace = self.rng.range(0.002, 1.0);
+                let grace = self.rng.range(0.002, 1.0)
+                    + if a.trouble == Trouble::Stuck {
+                        STUCK_FOR
+                    } else {
+                        0.0
+                    };
                 self.schedule(expiry.max(at) + grace, Ev::Delete(key));
             }
             EndKind::Drop => self.delete(at, key),

@@ -52,6 +52,11 @@
 //!   its open allocations, its status keys are gone, its id counters start again at 1. Most
 //!   clients with a call in progress reconnect within seconds, to the same listener, and get the
 //!   ids of their previous sessions, as with real coturn; the rest are gone.
+//! - **Trouble**: now and then ([`DemoConfig::trouble_every`]) something goes wrong on purpose,
+//!   in turn: a phone that vanished and whose allocation coturn deletes minutes late (stuck),
+//!   an upload at 20 MB/s (a hog), a bot opening 60 allocations (a busy user), a link that
+//!   loses one traffic report (its totals disagree). These are the only departures from
+//!   coturn's behaviour, on users named for them.
 //! - **Status keys**: [`Demo::status_keys`] lists the keys the server's Redis would hold; the
 //!   real-time runner hands them to turntop in a reconciliation pass every 30 s and when asked,
 //!   as the Redis source does.
@@ -82,6 +87,7 @@ mod restart;
 mod rng;
 mod run;
 mod scheduler;
+mod trouble;
 
 use std::collections::BinaryHeap;
 
@@ -124,6 +130,9 @@ pub struct DemoConfig {
     pub restart_after: f64,
     /// Mean seconds between restarts after the first.
     pub restart_every: f64,
+    /// Mean seconds between trouble episodes (a stuck allocation, a hog, a busy user, lost
+    /// reports, in turn), so that the Problems view has something to show; 0: never.
+    pub trouble_every: f64,
 }
 
 impl Default for DemoConfig {
@@ -138,6 +147,7 @@ impl Default for DemoConfig {
             swell_period: 1800.0,
             restart_after: 150.0,
             restart_every: 1500.0,
+            trouble_every: 120.0,
         }
     }
 }

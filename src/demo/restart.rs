@@ -52,6 +52,7 @@ impl Demo {
                     accrued_to: back,
                     report_gen: 0,
                     total: [Counters::default(); 2],
+                    trouble: a.trouble,
                 },
             );
             self.schedule(back, Ev::Allocate(key));

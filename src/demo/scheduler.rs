@@ -24,6 +24,8 @@ pub(super) enum Ev {
     Delete(u64),
     /// The server crashes and restarts.
     Restart,
+    /// The n-th trouble episode (see `trouble`).
+    Trouble(u32),
 }
 
 #[derive(Debug)]
@@ -94,6 +96,9 @@ impl Demo {
         if demo.config.restart_after > 0.0 {
             let first = start + demo.config.restart_after;
             demo.schedule(first, Ev::Restart);
+        }
+        if demo.config.trouble_every > 0.0 {
+            demo.schedule(origin + 20.0, Ev::Trouble(0));
         }
         if demo.config.preauth_per_minute > 0.0 {
             let gap = demo.rng.exp(60.0 / demo.config.preauth_per_minute);
@@ -173,6 +178,7 @@ impl Demo {
             Ev::End(key) => self.end(at, key),
             Ev::Delete(key) => self.delete(at, key),
             Ev::Restart => self.restart(at),
+            Ev::Trouble(n) => self.trouble(at, n),
         }
     }
 }

@@ -142,6 +142,16 @@ impl Hot {
         }
     }
 
+    /// The shortest interval of either leg's last report, in seconds: how often it reports.
+    pub fn report_span(&self) -> Option<f64> {
+        self.last
+            .iter()
+            .map(|l| l[0])
+            .filter(|&ms| ms > 0)
+            .min()
+            .map(|ms| f64::from(ms) / 1000.0)
+    }
+
     pub fn leg_sum(&self, leg: Leg) -> &Counters {
         &self.sum[leg_index(leg)]
     }

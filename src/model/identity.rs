@@ -177,6 +177,7 @@ impl Model {
             return;
         };
         if a.end(at, EndReason::Replaced) {
+            self.cumulative.ended(EndReason::Replaced);
             a.log(now, StatusLogKind::Replaced, None);
             let endpoint = a.endpoint;
             self.gone.push_back((at, old));
@@ -257,6 +258,7 @@ impl Model {
             if let Some(a) = self.allocations[last as usize].as_mut()
                 && a.end(deleted_at, EndReason::Deleted)
             {
+                self.cumulative.ended(EndReason::Deleted);
                 a.log(now, StatusLogKind::Deleted, None);
                 self.gone.push_back((deleted_at, last));
                 self.sync_hot(last);

@@ -221,6 +221,7 @@ impl Model {
                             a.first_seen = Some(a.first_seen.unwrap_or(at));
                         }
                         a.log(now, StatusLogKind::New, f.lifetime);
+                        self.cumulative.started += 1;
                         Some(f)
                     }
                     Status::Refreshed(f) => {
@@ -229,6 +230,7 @@ impl Model {
                     }
                     Status::Deleted => {
                         if a.end(at, EndReason::Deleted) {
+                            self.cumulative.ended(EndReason::Deleted);
                             self.gone.push_back((at, slot));
                         }
                         a.log(now, StatusLogKind::Deleted, None);
@@ -293,10 +295,15 @@ impl Model {
                 }
             }
             Payload::TotalTraffic(leg, total) => {
+                let mismatched = a.totals_mismatch();
                 let t = a.total.get_or_insert_with(|| Box::new([None, None]));
                 t[matches!(leg, Leg::Peer) as usize] = Some(total);
+                if !mismatched && a.totals_mismatch() {
+                    self.cumulative.totals_mismatch += 1;
+                }
                 // A total only follows `deleted`: if we missed the status, it did end.
                 if a.phase == Phase::NoStatus && a.end(at, EndReason::Deleted) {
+                    self.cumulative.ended(EndReason::Deleted);
                     self.gone.push_back((at, slot));
                 }
             }

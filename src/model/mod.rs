@@ -11,10 +11,12 @@
 mod allocation;
 mod atoms;
 mod check;
+mod cumulative;
 mod endpoint;
 mod hot;
 mod identity;
 mod ingest;
+pub mod problems;
 mod query;
 mod ring;
 mod search;
@@ -33,9 +35,11 @@ use allocation::Phase;
 pub use allocation::{Allocation, EndReason, LegStats, State, StatusLogEntry, StatusLogKind};
 pub use atoms::Atom;
 use atoms::Atoms;
+pub use cumulative::Cumulative;
 pub use endpoint::{ConnectionState, Endpoint, EndpointId};
 pub use hot::Hot;
 pub use ingest::{BadMessage, EventCounters};
+pub use problems::{Problem, ProblemKind, Problems, Severity, Subject, Thresholds};
 pub use ring::RateRing;
 pub use search::SearchText;
 pub use seed::KEY_GRACE;
@@ -63,6 +67,8 @@ pub struct ModelConfig {
     /// Seconds of silence after which a row whose status key is missing is shown unconfirmed
     /// (see `seed`).
     pub key_grace: f64,
+    /// When a condition becomes a problem, and how severe (see `problems`).
+    pub problems: Thresholds,
 }
 
 impl Default for ModelConfig {
@@ -71,6 +77,7 @@ impl Default for ModelConfig {
             retention: 600.0,
             history_window: 600.0,
             key_grace: seed::KEY_GRACE,
+            problems: Thresholds::default(),
         }
     }
 }
@@ -111,11 +118,14 @@ pub struct Model {
     realmless: Option<u32>,
     atoms: Atoms,
     pub counters: EventCounters,
+    /// Totals that only grow (ended and evicted rows included): for the metrics exporter.
+    cumulative: Cumulative,
     pub bad_messages: VecDeque<BadMessage>,
     /// Allocations that ended (or never had a status), oldest first, with the instant they were
     /// queued: eviction pops from the front instead of scanning every allocation each second.
     gone: VecDeque<(Time, u32)>,
     last_event: Option<Time>,
+    problems: Problems,
 }
 
 impl Default for Model {
@@ -127,6 +137,7 @@ impl Default for Model {
 impl Model {
     pub fn new(config: ModelConfig) -> Self {
         Model {
+            problems: Problems::new(config.problems.clone()),
             config,
             base: None,
             endpoints: Vec::new(),
@@ -149,6 +160,7 @@ impl Model {
             realmless: None,
             atoms: Atoms::default(),
             counters: EventCounters::default(),
+            cumulative: Cumulative::default(),
             bad_messages: VecDeque::new(),
             gone: VecDeque::new(),
             last_event: None,

@@ -131,7 +131,9 @@ impl Model {
             let out_of_time =
                 a.phase == Phase::Released || a.expires_at.is_some_and(|e| e <= pass_start);
             if out_of_time {
-                a.end(at, EndReason::GoneFromRedis);
+                if a.end(at, EndReason::GoneFromRedis) {
+                    self.cumulative.ended(EndReason::GoneFromRedis);
+                }
                 a.log(now, StatusLogKind::Vanished, None);
                 self.gone.push_back((at, slot));
                 changed.push(slot);
@@ -181,6 +183,7 @@ impl Model {
                     }
                     let at = self.base.map_or(0, |b| super::to_ds(b, end));
                     if a.end(end, EndReason::GoneFromRedis) {
+                        self.cumulative.ended(EndReason::GoneFromRedis);
                         a.log(at, StatusLogKind::Vanished, None);
                         self.gone.push_back((end, slot));
                         changed.push(slot);

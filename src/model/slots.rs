@@ -102,7 +102,8 @@ impl Model {
 
     /// Evict what has been gone for longer than the retention: ended allocations, sessions that
     /// never got a status, then users and realms with nothing left. Also moves the rows whose
-    /// status key went missing on (see `seed`). Call it once a second.
+    /// status key went missing on (see `seed`). Call it once a second (or `tick`, which also
+    /// finds the problems).
     pub fn evict(&mut self, now: Time) {
         self.check_watched(now);
         let retention = self.config.retention;
@@ -153,6 +154,8 @@ impl Model {
                 None => self.index.remove(&key),
             };
         }
+        let realm = self.realm(a.realm).and_then(|r| r.name.clone());
+        self.keep_evicted_traffic(&a, realm);
         self.realm_lost_allocation(a.realm);
         let Some(user) = self.users[a.user as usize].as_mut() else {
             return;

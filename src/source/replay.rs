@@ -87,7 +87,7 @@ pub fn apply_all_with_passes(
         pass.apply_to(model, endpoint);
         end = end.max(pass.end);
     }
-    model.evict(end);
+    model.tick(end);
     end
 }
 

@@ -10,12 +10,15 @@ use crate::coturn::Leg;
 use crate::filter::Filterable;
 use crate::format::{self, RateUnits};
 use crate::model::view::{Aggregate, AllocationRow, RealmRow, ServerRow, UserRow};
-use crate::model::{Allocation, EndpointId, Hot, Model, State, Time};
+use crate::model::{
+    Allocation, EndpointId, Hot, Model, Problem, ProblemKind, State, Subject, Time,
+};
 use crate::sanitize::filter_name;
 
 mod matcher;
 mod order;
 mod order_cache;
+mod problems;
 mod raw;
 mod servers;
 
@@ -31,15 +34,18 @@ pub enum TableKind {
     Allocations,
     Users,
     Realms,
+    Problems,
     Servers,
 }
 
 impl TableKind {
-    pub const COUNT: usize = 4;
+    pub const COUNT: usize = 5;
+    /// In the order of their keys (1 to 5) and of Tab.
     pub const ALL: [TableKind; TableKind::COUNT] = [
         TableKind::Allocations,
         TableKind::Users,
         TableKind::Realms,
+        TableKind::Problems,
         TableKind::Servers,
     ];
     pub fn title(self) -> &'static str {
@@ -47,18 +53,20 @@ impl TableKind {
             TableKind::Allocations => "Allocations",
             TableKind::Users => "Users",
             TableKind::Realms => "Realms",
+            TableKind::Problems => "Problems",
             TableKind::Servers => "Servers",
         }
     }
     pub fn index(self) -> usize {
         self as usize
     }
-    /// `allocations`, `users`, `realms` or `servers`, as `--view` and the config file spell it.
+    /// `allocations`, `users`, `realms`, `problems` or `servers`, as `--view` and the config file spell it.
     pub fn name(self) -> &'static str {
         match self {
             TableKind::Allocations => "allocations",
             TableKind::Users => "users",
             TableKind::Realms => "realms",
+            TableKind::Problems => "problems",
             TableKind::Servers => "servers",
         }
     }
@@ -114,6 +122,8 @@ const ALLOCATION_COLUMNS: &[ColumnSpec] = &[
     c(Col::ClientHistory, "CLIENT", 12, 6, false),
     c(Col::PeerHistory, "PEER", 12, 7, false),
     c(Col::LastReport, "LAST", 6, 7, true),
+    // From coturn's CLI: shown only while one is up (`App::table_columns`).
+    c(Col::Peers, "PEERS", 5, 6, true),
 ];
 
 const USER_COLUMNS: &[ColumnSpec] = &[
@@ -155,6 +165,7 @@ pub fn columns(kind: TableKind) -> &'static [ColumnSpec] {
         TableKind::Allocations => ALLOCATION_COLUMNS,
         TableKind::Users => USER_COLUMNS,
         TableKind::Realms => REALM_COLUMNS,
+        TableKind::Problems => problems::PROBLEM_COLUMNS,
         TableKind::Servers => servers::SERVER_COLUMNS,
     }
 }
@@ -201,6 +212,9 @@ impl Col {
                 | Col::Remote
                 | Col::State
                 | Col::Left
+                | Col::Problem
+                | Col::Subject
+                | Col::Detail
         )
     }
 }
@@ -228,6 +242,8 @@ pub enum RowKey {
     Realm(u32),
     /// Endpoint and local atom index.
     Server(u16, u16),
+    /// A problem: its kind and what it is about.
+    Problem(ProblemKind, Subject),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -250,6 +266,7 @@ pub enum Row<'a> {
     User(UserRow<'a>),
     Realm(RealmRow<'a>),
     Server(ServerRow),
+    Problem(&'a Problem),
 }
 
 /// A number of an allocation from its hot fields: what sorting 100k allocations needs without
@@ -327,7 +344,15 @@ pub fn aggregate_number(
 pub fn sorts_as_text(col: Col) -> bool {
     matches!(
         col,
-        Col::User | Col::Realm | Col::Endpoint | Col::Type | Col::Remote | Col::State
+        Col::User
+            | Col::Realm
+            | Col::Endpoint
+            | Col::Type
+            | Col::Remote
+            | Col::State
+            | Col::Problem
+            | Col::Subject
+            | Col::Detail
     )
 }
 
@@ -364,12 +389,13 @@ impl<'a> Row<'a> {
             Row::User(u) => RowKey::User(u.slot),
             Row::Realm(r) => RowKey::Realm(r.slot),
             Row::Server(s) => RowKey::Server(s.endpoint.0, local_index(s)),
+            Row::Problem(p) => RowKey::Problem(p.kind, p.subject),
         }
     }
 
     fn agg(&self) -> Option<&Aggregate> {
         match self {
-            Row::Allocation(_) => None,
+            Row::Allocation(_) | Row::Problem(_) => None,
             Row::User(u) => Some(&u.agg),
             Row::Realm(r) => Some(&r.agg),
             Row::Server(s) => Some(&s.agg),
@@ -391,7 +417,7 @@ impl<'a> Row<'a> {
                 };
                 leg.map(pick)
             }
-            Row::User(_) | Row::Realm(_) | Row::Server(_) => {
+            Row::User(_) | Row::Realm(_) | Row::Server(_) | Row::Problem(_) => {
                 let agg = self.agg()?;
                 let leg = if matches!(col, Col::ClientRx | Col::ClientTx) {
                     agg.rate(Leg::Client)
@@ -447,6 +473,7 @@ impl<'a> Row<'a> {
             (Row::Realm(r), _) => aggregate_number(&r.agg, Some(r.users), col, now),
             (Row::Server(s), Col::Collided) => Some(f64::from(s.collided)),
             (Row::Server(s), _) => aggregate_number(&s.agg, None, col, now),
+            (Row::Problem(p), _) => problems::problem_number(p, col, now),
         }
     }
 
@@ -461,6 +488,7 @@ impl<'a> Row<'a> {
             (Row::Server(s), Col::Endpoint) => {
                 Cow::Owned(ctx.model.server_label(s.endpoint, s.local))
             }
+            (Row::Problem(p), _) => Cow::Owned(problems::problem_text(p, col)?),
             _ => return None,
         })
     }
@@ -487,6 +515,8 @@ impl<'a> Row<'a> {
                     .alloc
                     .age(now)
                     .map_or_else(|| "?".into(), format::duration),
+                // A problem's age: since it started.
+                Row::Problem(p) => format::duration((now - p.since).max(0.0)),
                 _ => String::new(),
             },
             Col::Left => match self {
@@ -508,6 +538,7 @@ impl<'a> Row<'a> {
                 },
                 _ => String::new(),
             },
+
             Col::Live
             | Col::Expired
             | Col::Ended
@@ -584,6 +615,7 @@ impl Filterable for FilterView<'_, '_> {
             (Row::Server(s), Col::Endpoint) => {
                 Some(self.ctx.model.server_label(s.endpoint, s.local).into())
             }
+            (Row::Problem(p), _) => problems::problem_text(p, col).map(Cow::Owned),
             _ => None,
         }
     }

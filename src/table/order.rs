@@ -356,6 +356,7 @@ pub fn sorted_rows<'a>(
         TableKind::Allocations => allocation_rows(ctx.model, ctx.now, scope, filter, sort),
         TableKind::Users => user_rows(scope, filter, sort, ctx),
         TableKind::Realms => realm_rows(filter, sort, ctx),
+        TableKind::Problems => problem_rows(filter, sort, ctx),
         TableKind::Servers => server_rows(filter, sort, ctx),
     }
 }
@@ -502,6 +503,20 @@ fn server_rows<'a>(filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> TableRows<'a> 
         .server_rows(ctx.now)
         .into_iter()
         .map(Row::Server)
+        .collect();
+    built_rows(rows, filter, sort, ctx)
+}
+
+/// Problems are few, and already in their order (critical first, newest first): built in
+/// reverse, so that the default sort (severity, descending) breaks its ties newest first.
+fn problem_rows<'a>(filter: &Filter, sort: Sort, ctx: &Ctx<'a>) -> TableRows<'a> {
+    let rows: Vec<Row<'a>> = ctx
+        .model
+        .problems()
+        .list()
+        .iter()
+        .rev()
+        .map(Row::Problem)
         .collect();
     built_rows(rows, filter, sort, ctx)
 }

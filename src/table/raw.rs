@@ -30,9 +30,17 @@ impl Row<'_> {
             (Row::Allocation(a), Col::Type) => {
                 opt(ctx.model.atom(a.alloc.transport).map(str::to_owned))
             }
-            (_, Col::User | Col::Realm | Col::Endpoint | Col::State) => {
-                opt(self.text(col, ctx).map(|t| t.into_owned()))
-            }
+            (
+                _,
+                Col::User
+                | Col::Realm
+                | Col::Endpoint
+                | Col::State
+                | Col::Severity
+                | Col::Problem
+                | Col::Subject
+                | Col::Detail,
+            ) => opt(self.text(col, ctx).map(|t| t.into_owned())),
             (_, Col::Age | Col::Left | Col::LastReport) => opt(self.number(col, now).map(seconds)),
             (_, Col::Bytes) => self.total_bytes().to_string(),
             _ => opt(self.number(col, now).map(integer)),

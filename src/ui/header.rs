@@ -100,7 +100,7 @@ pub(super) fn draw(
 ) {
     let lines = vec![
         fit_line::fit(
-            status_items(ctx.model, ctx.now, info, app.frozen, theme),
+            status_items(ctx.model, ctx.now, info, app, theme),
             area.width,
         ),
         fit_line::fit(
@@ -117,10 +117,13 @@ fn status_items<'a>(
     model: &Model,
     now: Time,
     info: &HeaderInfo,
-    frozen: bool,
+    app: &App,
     theme: &Theme,
 ) -> Vec<Item<'a>> {
+    let frozen = app.frozen;
     let mut spans = vec![Span::styled(" turntop ", theme.title)];
+    // First: "is anything wrong?" must show on the narrowest terminal.
+    spans.extend(super::problems_badge::badge_spans(model.problems(), theme));
     source_spans(&mut spans, &info.source, now, theme);
     let mut items = vec![Item::new(0, spans)];
     if frozen {
@@ -147,6 +150,11 @@ fn status_items<'a>(
             let mut figures = Vec::new();
             endpoint_figures(&mut figures, ep, several.then_some(rate), now, theme);
             items.push(Item::new(5, figures));
+            let mut cli = Vec::new();
+            super::coturn_cli::header_spans(&mut cli, app.cli.endpoint(i as u16), now, theme);
+            if !cli.is_empty() {
+                items.push(Item::new(4, cli));
+            }
         }
     }
     // Early in the line, so that it shows on a narrow terminal too.

@@ -47,6 +47,7 @@ pub fn commands(app: &App) -> Vec<Hint> {
         Some(TableKind::Realms) => "users",
         Some(TableKind::Users | TableKind::Servers) => "allocations",
         Some(TableKind::Allocations) | None => "detail",
+        Some(TableKind::Problems) => "subject",
     };
     let drilled = app.stack.len() > 1;
     let freeze = if app.frozen { "unfreeze" } else { "freeze" };
@@ -79,7 +80,7 @@ pub fn commands(app: &App) -> Vec<Hint> {
         hint(
             Command::Enter,
             place(Some(6), None, drill),
-            text("drill down: realm → users → allocations → detail"),
+            text("open: realm → users → allocations → detail; problem → subject"),
         ),
         hint(
             Command::Back,
@@ -90,10 +91,11 @@ pub fn commands(app: &App) -> Vec<Hint> {
             Command::NextView,
             place(Some(8), None, "view"),
             Some(format!(
-                "next view ({} allocations, {} users, {} realms, {} servers)",
+                "next view ({} alloc. {} users {} realms {} problems {} servers)",
                 key(Command::Allocations),
                 key(Command::Users),
                 key(Command::Realms),
+                key(Command::Problems),
                 key(Command::Servers)
             )),
         ),
@@ -150,6 +152,15 @@ pub fn commands(app: &App) -> Vec<Hint> {
         hint(Command::Quit, place(Some(1), Some(6), "quit"), text("quit")),
         hint(Command::Help, place(Some(2), Some(5), "help"), None),
     ];
+    let on_allocations = matches!(table, Some(TableKind::Allocations) | None);
+    if on_allocations && app.cli.endpoints.iter().any(Option::is_some) {
+        list.push(hint(
+            Command::Cancel,
+            // Early in the bar: the reason it cannot cancel must show on narrow terminals too.
+            place(Some(3), Some(2), cancel_label(&app.cancel)),
+            text("cancel the selected allocation through coturn's CLI (asks first)"),
+        ));
+    }
     if app.replay {
         let pause = if app.paused { "resume" } else { "pause" };
         list.extend([
@@ -166,6 +177,22 @@ pub fn commands(app: &App) -> Vec<Hint> {
         ]);
     }
     list
+}
+
+/// `K`'s label: what it does, or why it cannot now.
+fn cancel_label(cancel: &Result<crate::app::CancelTarget, &'static str>) -> &'static str {
+    match cancel {
+        Ok(_) => "cancel",
+        Err("read-only") => "cancel: read-only",
+        Err("replay") => "cancel: replay",
+        Err("demo") => "cancel: demo",
+        Err("select an allocation") => "cancel: select one",
+        Err("no coturn CLI") => "cancel: no CLI",
+        Err("coturn CLI down") => "cancel: CLI down",
+        Err("id shared by two coturns") => "cancel: id shared",
+        Err("already ended") => "cancel: ended",
+        Err(_) => "cancel: unavailable",
+    }
 }
 
 /// The bar's (key, label) pairs in the bar's order.
@@ -192,17 +219,25 @@ pub(super) fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             " j k PgDn PgUp scroll the help · any other key closes it",
         )],
         Mode::Normal => {
-            // Whole items, by their place in the bar: never `f fre`.
-            let items = bar_items(app)
-                .into_iter()
-                .enumerate()
-                .map(|(i, (key, text))| {
-                    let spans = vec![
-                        Span::styled(format!(" {key}"), theme.key),
-                        Span::raw(format!(" {text} ")),
-                    ];
-                    fit_line::Item::new(if i < 2 { 0 } else { i as u8 }, spans)
-                })
+            // Whole items, by their place in the bar: never `f fre`. coturn's CLI's message
+            // (why `K` cannot cancel, what `cs` answered) comes first.
+            let message =
+                app.cli.message.iter().map(|m| {
+                    fit_line::Item::new(0, vec![Span::styled(format!(" {m} "), theme.warn)])
+                });
+            let items = message
+                .chain(
+                    bar_items(app)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (key, text))| {
+                            let spans = vec![
+                                Span::styled(format!(" {key}"), theme.key),
+                                Span::raw(format!(" {text} ")),
+                            ];
+                            fit_line::Item::new(if i < 2 { 0 } else { i as u8 }, spans)
+                        }),
+                )
                 .collect();
             let line = fit_line::fit(items, area.width);
             f.render_widget(Paragraph::new(line).style(theme.base), area);

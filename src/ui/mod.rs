@@ -3,11 +3,13 @@
 //! popup of the mode (`popup`). The body goes first: drawing a table reconciles the selection
 //! with this frame's rows, and its pass over the allocations yields the header's totals.
 
+mod coturn_cli;
 mod detail;
 mod fit_line;
 mod header;
 pub mod hints;
 mod popup;
+mod problems_badge;
 mod scope_chart;
 mod sparkline;
 mod table;
@@ -67,6 +69,7 @@ pub fn draw(
         }
     };
     let totals = totals.unwrap_or_else(|| model.totals(now));
+    app.cancel = crate::app::cancel_target(app, model, now);
     header::draw(f, header, &ctx, info, app, &totals, theme);
     tabs::draw(f, tabs, app, model, theme);
     hints::draw(f, hints, app, theme);
@@ -78,6 +81,7 @@ pub fn draw(
         }
         Mode::Normal | Mode::Filter { .. } => {}
     }
+    popup::confirm::draw(f, body, &app.confirm, theme);
     hit
 }
 

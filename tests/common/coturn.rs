@@ -560,6 +560,45 @@ impl Coturn {
     /// coturn's own session list: `(user, id)` of every session `ps` on its admin CLI prints
     /// (needs [`CliOptions`]).
     pub fn cli_sessions(&self, password: &str) -> BTreeSet<(String, String)> {
+        let text = self.cli_command(password, "ps");
+        // `    2) id=000000000000000002, user <alice>:`
+        text.lines()
+            .filter_map(|l| {
+                let rest = l.split_once(") id=")?.1;
+                let (id, rest) = rest.split_once(", user <")?;
+                let user = rest.split_once(">:")?.0;
+                Some((user.to_owned(), id.to_owned()))
+            })
+            .collect()
+    }
+
+    /// coturn's own peers of every session (`ps`): id (18 digits) -> peer addresses, read
+    /// line by line here, apart from turntop's parser.
+    pub fn cli_peers(&self, password: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+        let text = self.cli_command(password, "ps");
+        let mut out = std::collections::BTreeMap::new();
+        let mut current: Option<String> = None;
+        let mut in_peers = false;
+        for l in text.lines() {
+            let t = l.trim();
+            if let Some(rest) = t.split_once(") id=").map(|x| x.1) {
+                let id = rest.split(',').next().unwrap_or("").to_owned();
+                out.insert(id.clone(), Vec::new());
+                current = Some(id);
+                in_peers = false;
+            } else if t == "peers:" {
+                in_peers = true;
+            } else if t.is_empty() {
+                in_peers = false;
+            } else if in_peers && let Some(id) = &current {
+                out.get_mut(id).expect("inserted").push(t.to_owned());
+            }
+        }
+        out
+    }
+
+    /// The text coturn's CLI answers to `command` (after logging in with `password`).
+    pub fn cli_command(&self, password: &str, command: &str) -> String {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(self.cli_addr()).expect("connect to the CLI");
         s.set_read_timeout(Some(Duration::from_millis(200))).ok();
@@ -621,20 +660,17 @@ impl Coturn {
         s.write_all(format!("{password}\r\n").as_bytes())
             .expect("write");
         let from = read_until(&mut s, &mut seen, at, b"> ");
-        s.write_all(b"ps\r\n").expect("write");
-        let total = read_until(&mut s, &mut seen, from, b"Total sessions");
-        read_until(&mut s, &mut seen, total, b"\r\n> ");
+        s.write_all(format!("{command}\r\n").as_bytes())
+            .expect("write");
+        // `cs` answers with the prompt alone; `ps` and `pu` end with the total, then a prompt.
+        let end = if command.starts_with("cs ") {
+            read_until(&mut s, &mut seen, from, b"> ")
+        } else {
+            let total = read_until(&mut s, &mut seen, from, b"Total sessions");
+            read_until(&mut s, &mut seen, total, b"\r\n> ")
+        };
         let _ = s.write_all(b"quit\r\n");
-        let text = String::from_utf8_lossy(&seen[from..]).into_owned();
-        // `    2) id=000000000000000002, user <alice>:`
-        text.lines()
-            .filter_map(|l| {
-                let rest = l.split_once(") id=")?.1;
-                let (id, rest) = rest.split_once(", user <")?;
-                let user = rest.split_once(">:")?.0;
-                Some((user.to_owned(), id.to_owned()))
-            })
-            .collect()
+        String::from_utf8_lossy(&seen[from..end]).into_owned()
     }
 
     /// `127.0.0.1:<cli port>` (panics without a CLI).

@@ -3,6 +3,7 @@
 
 pub mod coturn;
 pub mod live;
+pub mod metrics;
 pub mod redis;
 pub mod snapshot;
 pub mod tmux;

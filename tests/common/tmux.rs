@@ -91,6 +91,13 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// A tmux format about the pane's window, e.g. `#{window_bell_flag}`.
+    pub fn display(&self, format: &str) -> String {
+        self.tmux(&["display-message", "-p", "-t", &self.session, format])
+            .trim()
+            .to_owned()
+    }
+
     pub fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", &self.session])
     }

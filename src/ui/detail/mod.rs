@@ -37,7 +37,8 @@ pub(super) fn draw(
     let Some(row) = model.allocation_row(a, now) else {
         return;
     };
-    let (left, right) = fields::lines(ctx, a, &row, theme);
+    let (left, mut right) = fields::lines(ctx, a, &row, theme);
+    right.extend(super::coturn_cli::detail_lines(&app.cli, a, theme));
     let (info_height, columns) = info_layout(&left, &right, area.width);
     let info_height = info_height.min(area.height);
     // The fields first (whole, wrapped rather than cut); the chart and the log get what is

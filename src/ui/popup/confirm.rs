@@ -17,10 +17,6 @@ const MIN_WIDTH: u16 = 30;
 
 /// Draws the question if it is asked. The message is drawn as given: callers build it from
 /// sanitized names (the model's display names).
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "issue 17 wires the cancel confirmation to it")
-)]
 pub(in crate::ui) fn draw<T>(f: &mut Frame, area: Rect, confirm: &Confirm<T>, theme: &Theme) {
     let Some(message) = confirm.message() else {
         return;

@@ -16,6 +16,8 @@ pub(super) struct CellCx<'a, 'm> {
     pub theme: &'a Theme,
     /// The history window the sparklines span, in seconds.
     pub window: f64,
+    /// What coturn's CLIs said (the PEERS column).
+    pub cli: &'a crate::coturn_cli::CliView,
 }
 
 /// The cell of `row` in `column`, drawn `width` wide: a sparkline for a history column, the
@@ -38,6 +40,15 @@ pub(super) fn cell(
     }
     let line = match column.col {
         Col::State if let Some(state) = row.state() => return Cell::from(state_span(state, theme)),
+        Col::Severity if let Row::Problem(p) = row => {
+            return Cell::from(crate::ui::problems_badge::severity_span(p.severity, theme));
+        }
+        Col::Subject => Line::from(format::middle_truncate(
+            &row.cell(column.col, ctx),
+            usize::from(width),
+        )),
+        // The start of an explanation says what it is about: cut the end.
+        Col::Detail => Line::from(cut_end(&row.cell(column.col, ctx), usize::from(width))),
         Col::User | Col::Realm | Col::Remote | Col::Endpoint => {
             let mut text = row.cell(column.col, ctx);
             if text.is_empty() && column.col == Col::User {
@@ -52,6 +63,10 @@ pub(super) fn cell(
         Col::Left if row.state() == Some(State::Expired) => {
             Line::from(row.cell(column.col, ctx)).style(theme.state(State::Expired))
         }
+        Col::Peers => match row {
+            Row::Allocation(a) => Line::from(crate::ui::coturn_cli::peers_cell(cx.cli, a.alloc)),
+            _ => Line::from(""),
+        },
         col => Line::from(row.cell(col, ctx)),
     };
     Cell::from(if column.right {
@@ -59,6 +74,16 @@ pub(super) fn cell(
     } else {
         line
     })
+}
+
+/// `text` cut to `width` characters, `…` marking the cut.
+fn cut_end(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// A state as its glyph and word (`● live`): readable without colour.
@@ -83,5 +108,6 @@ fn history(cx: &CellCx<'_, '_>, row: &Row<'_>, leg: Leg, width: u16) -> Vec<Opti
         Row::User(u) => model.user_history(u.slot, leg, now, n, bucket),
         Row::Realm(r) => model.realm_history(r.slot, leg, now, n, bucket),
         Row::Server(s) => model.server_history(s.endpoint, s.local, leg, now, n, bucket),
+        Row::Problem(_) => Vec::new(),
     }
 }

@@ -46,7 +46,8 @@ pub(super) fn no_data_lines(model: &Model, kind: TableKind) -> Vec<String> {
         .filter(|e| matches!(e.connection, ConnectionState::Connected))
         .map(|e| e.label.as_str())
         .collect();
-    if !connected.is_empty() {
+    // Connected, the Problems view has nothing to explain: no problem is good news.
+    if !connected.is_empty() && kind != TableKind::Problems {
         return vec![
             format!(
                 "connected to {}: nothing published yet",
@@ -62,6 +63,7 @@ pub(super) fn no_data_lines(model: &Model, kind: TableKind) -> Vec<String> {
             TableKind::Allocations => "no allocations yet: waiting for coturn to publish",
             TableKind::Users => "no users yet",
             TableKind::Realms => "no realms yet",
+            TableKind::Problems => "no problems: nothing is wrong that turntop can see",
             TableKind::Servers => "no coturn servers yet: waiting for coturn to publish",
         }
         .into(),

@@ -78,6 +78,9 @@ pub fn fit_columns(
         for i in sparks {
             widths[i] += each;
         }
+    } else if let Some(i) = cols.iter().position(|c| c.col == Col::Detail) {
+        // A problem's explanation takes what is left.
+        widths[i] += spare;
     } else if let Some(w) = widths.first_mut() {
         *w += spare;
     }

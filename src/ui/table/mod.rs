@@ -82,6 +82,7 @@ pub(super) fn draw(
         ctx,
         theme,
         window: app.history_window(),
+        cli: &app.cli,
     };
     let body: Vec<TableRow> = visible
         .iter()
@@ -240,6 +241,7 @@ fn empty_message(kind: TableKind, filtered: bool, note: Option<String>) -> Cow<'
         TableKind::Allocations => "no allocations yet: waiting for coturn to publish",
         TableKind::Users => "no users yet",
         TableKind::Realms => "no realms yet",
+        TableKind::Problems => "no problems: nothing is wrong that turntop can see",
         TableKind::Servers => "no coturn servers yet: waiting for coturn to publish",
     }
     .into()
