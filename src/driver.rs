@@ -1,7 +1,7 @@
 //! The headless loop of `turntop serve`: it owns the model, applies what the sources send,
 //! forwards the model's reconciliation requests, ticks it once a second (retention, eviction,
-//! rows whose key went missing) as the TUI does, and answers scrapes between batches. Runs
-//! until SIGTERM, SIGINT or SIGHUP.
+//! rows whose key went missing, then the problems) as the TUI does, and answers scrapes
+//! between batches. Runs until SIGTERM, SIGINT or SIGHUP.
 
 use std::time::Duration;
 
@@ -58,7 +58,8 @@ pub async fn run(
                 bad.observe(&model, crate::clock::now());
             }
             _ = tick.tick() => {
-                model.evict(crate::clock::now());
+                // Eviction, then the problems (exported as `turntop_problems`).
+                model.tick(crate::clock::now());
                 bad.observe(&model, crate::clock::now());
             }
             _ = sigterm.recv() => break Stop::Signal("SIGTERM"),

@@ -831,3 +831,84 @@ fn serve_reads_redis_and_metrics_from_the_config_file() {
         ["_other"]
     );
 }
+
+// ---- problems ---------------------------------------------------------------------------------
+
+/// `turntop_problems{kind,severity}`: with `[problems] user_allocations = 1` (and busy users made
+/// critical), the real capture's alice (3 live allocations) is a busy user. Published into a real
+/// Redis and scraped from `turntop serve`, every kind × severity pair is a series and each equals
+/// the count of that kind and severity in the `--once` JSON of the same capture and config.
+#[test]
+fn serve_exports_the_problems_the_json_snapshot_lists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[problems]\nuser_allocations = 1\nseverity.busy_user = \"critical\"\n",
+    )
+    .expect("config");
+    let config = config.to_str().expect("utf-8 path");
+    let capture_path = m::fixture("pubsub-capture.txt");
+
+    // What the JSON snapshot says of the capture with that config.
+    let out = Command::new(env!("CARGO_BIN_EXE_turntop"))
+        .arg("replay")
+        .arg(&capture_path)
+        .args(["--once", "--format", "json", "--config", config])
+        .stdin(Stdio::null())
+        .output()
+        .expect("turntop replay --once");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut want: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for p in json["problems"].as_array().expect("problems") {
+        let key = (
+            p["kind"].as_str().expect("kind").to_owned(),
+            p["severity"].as_str().expect("severity").to_owned(),
+        );
+        *want.entry(key).or_default() += 1.0;
+    }
+    assert_eq!(
+        want,
+        BTreeMap::from([(("busy_user".to_owned(), "critical".to_owned()), 1.0)]),
+        "the config provokes one busy user: {json}"
+    );
+
+    // The same capture published into a real Redis, scraped from `turntop serve`.
+    let records = capture::read_file(&capture_path).expect("capture");
+    let server = RedisServer::start();
+    let serve = Serve::start(&["--redis", &server.url(), "--config", config]);
+    m::poll("redis_up 1", 30, || {
+        (redis_up(&serve.scrape()) == Some(1.0)).then_some(())
+    });
+    let mut con = server.connection(&server.url());
+    publish(&mut con, &records);
+    let n = records.len() as f64;
+    // Problems are found on the once-a-second tick: poll until the busy user shows.
+    let samples = m::poll("every message counted and the busy user found", 60, || {
+        let s = serve.scrape();
+        let busy = m::value(
+            &s,
+            "turntop_problems",
+            &[("kind", "busy_user"), ("severity", "critical")],
+        );
+        (events(&s) >= n && busy == Some(1.0)).then_some(s)
+    });
+    let series = m::family(&samples, "turntop_problems");
+    assert_eq!(series.len(), 8 * 2, "every kind × severity: {series:?}");
+    for (labels, value) in &series {
+        let key = (labels["kind"].clone(), labels["severity"].clone());
+        assert_eq!(
+            *value,
+            want.get(&key).copied().unwrap_or(0.0),
+            "turntop_problems{key:?}; log: {}",
+            serve.stderr()
+        );
+    }
+    let (_, _, body) = m::get(serve.addr, "/metrics", None).expect("GET /metrics");
+    m::promtool_check(&body).unwrap_or_else(|e| panic!("promtool: {e}\n{body}"));
+}

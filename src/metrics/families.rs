@@ -13,7 +13,7 @@ use prometheus_client::registry::Registry;
 use super::Snapshot;
 use super::snapshot::STATES;
 use crate::coturn::Counters;
-use crate::model::Rate;
+use crate::model::{ProblemKind, Rate, Severity};
 
 /// The exposition format a scraper asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -308,6 +308,20 @@ impl Collector for Families {
             MetricType::Counter,
             [([("", ""); 0], counter(s.id_collisions))],
         )?;
+        family(
+            &mut e,
+            "turntop_problems",
+            "Current problems (as the Problems view and turntop check see them) by kind and severity.",
+            MetricType::Gauge,
+            ProblemKind::ALL.iter().flat_map(|kind| {
+                Severity::ALL.iter().map(move |severity| {
+                    (
+                        [("kind", kind.name()), ("severity", severity.name())],
+                        igauge(s.problems[kind.index()][severity.index()]),
+                    )
+                })
+            }),
+        )?;
         if s.users_asked {
             family(
                 &mut e,
@@ -342,5 +356,55 @@ impl Collector for Families {
             [([("", ""); 0], gauge(s.pass_seconds))],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Model, ModelConfig, Thresholds};
+
+    /// Every kind × severity pair is a series (0 where there is none), and the count is the
+    /// model's, with the severity the config gives the kind.
+    #[test]
+    fn problems_are_one_series_per_kind_and_severity() {
+        let mut severity = Thresholds::default().severity;
+        severity[ProblemKind::BusyUser.index()] = Severity::Critical;
+        let mut model = Model::new(ModelConfig {
+            problems: Thresholds {
+                user_allocations: 1,
+                severity,
+                ..Thresholds::default()
+            },
+            ..ModelConfig::default()
+        });
+        let ep = model.add_endpoint("e");
+        for id in 1..=2 {
+            model.apply_raw(
+                ep,
+                1.0,
+                &format!("turn/realm/r/user/u/allocation/{id:018}/status"),
+                b"new lifetime=600, type=UDP, local=127.0.0.1:3478",
+            );
+        }
+        model.tick(2.0);
+        assert_eq!(model.problems().count_kind(ProblemKind::BusyUser), 1);
+        let text = encode(Snapshot::take(&model, 2.0, 0), Format::Prometheus);
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("turntop_problems{"))
+            .collect();
+        assert_eq!(lines.len(), ProblemKind::COUNT * 2, "{text}");
+        for kind in ProblemKind::ALL {
+            for sev in Severity::ALL {
+                let want = u32::from(kind == ProblemKind::BusyUser && sev == Severity::Critical);
+                let line = format!(
+                    "turntop_problems{{kind=\"{}\",severity=\"{}\"}} {want}",
+                    kind.name(),
+                    sev.name()
+                );
+                assert!(lines.contains(&line.as_str()), "{line} in {text}");
+            }
+        }
     }
 }

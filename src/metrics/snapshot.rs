@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 
 use super::OTHER_USERS;
 use crate::coturn::{Counters, Leg};
-use crate::model::{ConnectionState, EndReason, Model, Rate, State, Time};
+use crate::model::{ConnectionState, EndReason, Model, ProblemKind, Rate, State, Time};
 use crate::sanitize::sanitize;
 
 /// Allocations by state, in [`STATES`] order.
@@ -68,6 +68,10 @@ pub struct UserStats {
     pub rate: f64,
 }
 
+/// Current problems by kind (in [`ProblemKind::ALL`] order) and severity (in
+/// [`crate::model::Severity::ALL`] order).
+pub type ProblemCounts = [[u64; 2]; ProblemKind::COUNT];
+
 /// Everything a scrape encodes, taken at one instant.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
@@ -85,6 +89,8 @@ pub struct Snapshot {
     pub sessions_without_allocation: u64,
     pub ids_reused: u64,
     pub id_collisions: u64,
+    /// As of the model's last tick (problems are found once a second, not per scrape).
+    pub problems: ProblemCounts,
     /// How long the pass over the model took, in seconds (exported: a scrape's own cost).
     pub pass_seconds: f64,
 }
@@ -251,11 +257,23 @@ impl Snapshot {
             sessions_without_allocation: model.counters.sessions_without_allocation,
             ids_reused: model.counters.ids_reused,
             id_collisions: model.counters.id_collisions,
+            problems: problem_counts(model),
             pass_seconds: 0.0,
         };
         snapshot.pass_seconds = started_at.elapsed().as_secs_f64();
         snapshot
     }
+}
+
+/// Every kind × severity pair, 0 where there is none: a severity is configurable per kind
+/// (`[problems] severity.KIND`), so any pair can occur, and series that come and go would
+/// break `rate()` and alerts on absence.
+fn problem_counts(model: &Model) -> ProblemCounts {
+    let mut counts = [[0; 2]; ProblemKind::COUNT];
+    for p in model.problems().list() {
+        counts[p.kind.index()][p.severity.index()] += 1;
+    }
+    counts
 }
 
 fn merge_groups(groups: Vec<GroupStats>) -> Vec<GroupStats> {

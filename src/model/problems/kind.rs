@@ -83,6 +83,8 @@ pub enum Severity {
 }
 
 impl Severity {
+    pub const ALL: [Severity; 2] = [Severity::Warning, Severity::Critical];
+
     pub fn name(self) -> &'static str {
         match self {
             Severity::Warning => "warning",
