@@ -203,7 +203,8 @@ impl Col {
             Col::Collided => "open allocations whose id another coturn on the same Redis uses too",
             Col::Severity => "problems: warning or critical (sorts critical first)",
             Col::Problem => {
-                "problems: stuck, hog, busy_user, mismatch, endpoint, silent, collision, restart"
+                "problems: stuck, hog, busy_user, mismatch, endpoint, silent, collision, restart, \
+                 count_mismatch"
             }
             Col::Subject => "problems: the allocation (user and id), user or Redis endpoint",
             Col::Detail => "problems: what is wrong, in one line",

@@ -500,7 +500,8 @@ mod tests {
     fn problems_settings_parse_and_a_wrong_kind_names_the_kinds() {
         let c = parse(
             "[problems]\nallocation_rate = \"80Mbps\"\nuser_allocations = 3\n\
-             silent_after = \"30s\"\nseverity.stuck = \"critical\"\n",
+             silent_after = \"30s\"\nseverity.stuck = \"critical\"\n\
+             severity.count_mismatch = \"critical\"\n",
             "t",
         )
         .unwrap();
@@ -510,6 +511,10 @@ mod tests {
         assert_eq!(t.silent_after, 30.0);
         assert_eq!(
             t.severity_of(crate::model::ProblemKind::Stuck),
+            crate::model::Severity::Critical
+        );
+        assert_eq!(
+            t.severity_of(crate::model::ProblemKind::CountMismatch),
             crate::model::Severity::Critical
         );
         let e = parse("[problems]\nseverity.stuk = \"critical\"\n", "t").unwrap_err();

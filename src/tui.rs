@@ -226,6 +226,7 @@ async fn event_loop(
             }
             _ = tick.tick() => {
                 let now = s.clock.now(&s.model);
+                crate::coturn_cli::link::feed_counts(&s.app.cli, &mut s.model, now);
                 s.model.tick(now);
                 if s.app.bell_due(&mut s.model) {
                     // BEL: the terminal rings (or flashes), once per new critical problem.

@@ -324,7 +324,7 @@ fn a_wrong_password_or_no_cli_leaves_the_redis_view_working_and_says_why() {
 }
 
 #[test]
-fn coturns_count_and_turntops_shown_apart_until_the_session_refreshes() {
+fn coturns_count_and_turntops_shown_apart_and_a_problem_until_the_session_refreshes() {
     if !coturn::available() || !tmux::available() {
         return;
     }
@@ -367,6 +367,11 @@ fn coturns_count_and_turntops_shown_apart_until_the_session_refreshes() {
         ],
         &[("NO_COLOR", "1"), ("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
     );
+    // The Problems view: the persistent difference is a `count_mismatch` problem too.
+    t.wait_for("the CLI up", Duration::from_secs(60), |s| {
+        s.contains("CLI ●")
+    });
+    t.keys(&["4"]);
     let s = t.wait_for("the counts shown apart", Duration::from_secs(60), |s| {
         s.contains("≠ turntop")
     });
@@ -378,15 +383,30 @@ fn coturns_count_and_turntops_shown_apart_until_the_session_refreshes() {
         )),
         "{s}"
     );
-    let s = t.wait_for(
-        "the refresh: counts agree, alice live",
-        Duration::from_secs(90),
-        |s| {
-            !s.contains("≠ turntop")
-                && s.lines()
-                    .any(|l| l.starts_with("alice ") && l.contains("● live"))
-        },
+    // The tick (once a second) reads the CLI's verdict: the problem follows the header.
+    let s = t.wait_for("the count_mismatch problem", Duration::from_secs(30), |s| {
+        s.contains("count_mismatch")
+    });
+    assert!(
+        s.contains(&format!(
+            "coturn counts {coturn_count} sessions, turntop {}: missed new/deleted events",
+            coturn_count - 1
+        )),
+        "{s}"
     );
+    let badge = s.lines().next().unwrap_or("");
+    assert!(badge.contains("▲") && badge.contains("warn"), "{s}");
+    t.wait_for(
+        "the refresh: counts agree, the problem gone",
+        Duration::from_secs(90),
+        |s| !s.contains("≠ turntop") && !s.contains("count_mismatch"),
+    );
+    t.keys(&["1"]);
+    let s = t.wait_for("alice live", Duration::from_secs(30), |s| {
+        !s.contains("≠ turntop")
+            && s.lines()
+                .any(|l| l.starts_with("alice ") && l.contains("● live"))
+    });
     assert!(s.contains("CLI ●"), "{s}");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);

@@ -345,3 +345,69 @@ fn the_end_of_a_replay_is_not_a_silence() {
         .set_connection(lab.ep, T0 + 41.0, ConnectionState::Finished);
     assert!(lab.kinds(200.0).is_empty());
 }
+
+#[test]
+fn count_mismatch_appears_while_the_clis_difference_persists_and_clears_when_counts_agree() {
+    use turntop::coturn_cli::link::feed_counts;
+    use turntop::coturn_cli::view::{CliEvent, CliState, CliView, EndpointCli};
+    let mut lab = Lab::new();
+    lab.open(0.0, "alice", 1);
+    let mut cli = CliView {
+        endpoints: vec![Some(EndpointCli::new("127.0.0.1:5766"))],
+        ..CliView::default()
+    };
+    let at = |lab: &mut Lab, cli: &CliView, t: f64| {
+        feed_counts(cli, &mut lab.m, T0 + t);
+        lab.tick(t)
+    };
+    cli.apply(0, CliEvent::State(CliState::Up), T0, 1);
+    // coturn counts one more session than turntop's one open row: maybe events in flight.
+    cli.apply(0, CliEvent::Count(2), T0 + 1.0, 1);
+    assert!(
+        at(&mut lab, &cli, 1.0).is_empty(),
+        "not yet: events in flight"
+    );
+    cli.apply(0, CliEvent::Count(2), T0 + 11.0, 1);
+    assert_eq!(
+        at(&mut lab, &cli, 11.0),
+        [(ProblemKind::CountMismatch, Severity::Warning)]
+    );
+    let p = &lab.m.problems().list()[0];
+    assert!(matches!(p.subject, Subject::Endpoint { endpoint: 0, .. }));
+    assert_eq!(p.subject_text(), "redis-a");
+    assert_eq!(
+        p.detail,
+        "coturn counts 2 sessions, turntop 1: missed new/deleted events, or several coturns \
+         share this Redis"
+    );
+    assert_eq!(lab.m.problems().count_kind(ProblemKind::CountMismatch), 1);
+    // It lasts (dated from its first sighting) while the difference holds.
+    assert_eq!(at(&mut lab, &cli, 15.0).len(), 1);
+    assert_eq!(lab.m.problems().list()[0].since, T0 + 11.0);
+    // coturn refreshed the missed session: turntop sees it, the counts agree.
+    lab.open(18.0, "bob", 2);
+    cli.apply(0, CliEvent::Count(2), T0 + 21.0, 2);
+    assert!(at(&mut lab, &cli, 21.0).is_empty(), "cleared");
+    // Configurable severity; and a CLI that goes down takes its verdict with it.
+    lab.m.set_problem_thresholds(Thresholds {
+        severity: {
+            let mut s = Thresholds::default().severity;
+            s[ProblemKind::CountMismatch.index()] = Severity::Critical;
+            s
+        },
+        ..Thresholds::default()
+    });
+    cli.apply(0, CliEvent::Count(5), T0 + 31.0, 2);
+    cli.apply(0, CliEvent::Count(5), T0 + 41.0, 2);
+    assert_eq!(
+        at(&mut lab, &cli, 41.0),
+        [(ProblemKind::CountMismatch, Severity::Critical)]
+    );
+    cli.apply(
+        0,
+        CliEvent::State(CliState::Down("gone".into())),
+        T0 + 42.0,
+        2,
+    );
+    assert!(at(&mut lab, &cli, 42.0).is_empty(), "no CLI, no verdict");
+}

@@ -15,8 +15,8 @@ use turntop::ui::{self, HeaderInfo, SourceInfo, Theme, ThemeName};
 const T0: f64 = 1_800_000_000.0;
 const NOW: f64 = T0 + 700.0;
 
-/// One endpoint with a problem of every allocation and user kind, a restart and a collision,
-/// and a second endpoint whose Redis went away.
+/// One endpoint with a problem of every allocation and user kind, a restart, a collision and
+/// a count mismatch with coturn's CLI, and a second endpoint whose Redis went away.
 fn troubled_model() -> Model {
     let mut m = Model::new(ModelConfig {
         retention: 1e9,
@@ -105,6 +105,8 @@ fn troubled_model() -> Model {
     // collision: another coturn on the same Redis uses id 50 at the same time.
     open(&mut m, 660.0, "dave", 50, a);
     open(&mut m, 661.0, "dave", 50, "10.0.0.2:3478");
+    // count_mismatch: coturn's CLI counts a session turntop never heard of, persistently.
+    m.set_coturn_count(ep, Some((12, 11)));
     // endpoint: the second Redis has been unreachable for a minute.
     let b = m.add_endpoint("turn-2");
     m.set_connection(
@@ -180,7 +182,7 @@ fn problems_view_at_every_size_with_and_without_colour() {
         }
         let text = t.backend().to_string();
         assert!(
-            text.contains("✖ 2 crit ▲ 5 warn"),
+            text.contains("✖ 2 crit ▲ 6 warn"),
             "the badge by glyphs: {text}"
         );
         insta::assert_snapshot!(format!("problems_no_color_{w}x{h}"), t.backend());
@@ -195,7 +197,7 @@ fn the_badge_shows_on_every_view_even_at_60_columns() {
         let t = render(&mut app, &m, 60, 20, ThemeName::None);
         let first = t.backend().to_string();
         let first = first.lines().next().unwrap_or("").to_owned();
-        assert!(first.contains("✖ 2 crit ▲ 5 warn"), "{kind:?}: {first}");
+        assert!(first.contains("✖ 2 crit ▲ 6 warn"), "{kind:?}: {first}");
     }
     let mut app = App::new(TableKind::Allocations);
     let t = render(&mut app, &m, 60, 20, ThemeName::Dark);

@@ -67,6 +67,16 @@ impl CliLink {
     }
 }
 
+/// Passes each CLI's count verdict into the model (before its tick): a `count_mismatch`
+/// problem while a difference persists, none once the counts agree or the CLI is down.
+pub fn feed_counts(view: &CliView, model: &mut Model, now: Time) {
+    for (i, ep) in view.endpoints.iter().enumerate() {
+        let Ok(i) = u16::try_from(i) else { break };
+        let verdict = ep.as_ref().and_then(|ep| ep.count_mismatch(now));
+        model.set_coturn_count(EndpointId(i), verdict);
+    }
+}
+
 /// turntop's open allocations of one endpoint (what coturn would count as its sessions): live,
 /// released or unconfirmed.
 pub fn live_rows(model: &Model, endpoint: EndpointId, now: Time) -> u64 {

@@ -8,7 +8,8 @@ use crate::table::Col;
 pub(super) const PROBLEM_COLUMNS: &[ColumnSpec] = &[
     // Wide enough for "▲ critical".
     c(Col::Severity, "SEVERITY", 10, 0, false),
-    c(Col::Problem, "PROBLEM", 9, 0, false),
+    // Wide enough for "count_mismatch".
+    c(Col::Problem, "PROBLEM", 14, 0, false),
     c(Col::Subject, "SUBJECT", 20, 0, false),
     // Takes the width left over (see `ui::fit_columns`).
     c(Col::Detail, "DETAIL", 12, 1, false),

@@ -205,6 +205,16 @@ impl Model {
                     ),
                 );
             }
+            if let Some(Some((coturn, ours))) = self.problems.coturn_counts.get(i) {
+                push(
+                    ProblemKind::CountMismatch,
+                    now,
+                    format!(
+                        "coturn counts {coturn} sessions, turntop {ours}: missed new/deleted \
+                         events, or several coturns share this Redis"
+                    ),
+                );
+            }
         }
         self.problems.scratch = users;
         self.set_problems(found, now);
@@ -255,7 +265,10 @@ impl Model {
             // Kinds without a time of their own date from their first sighting.
             if matches!(
                 problem.kind,
-                ProblemKind::Hog | ProblemKind::BusyUser | ProblemKind::Collision
+                ProblemKind::Hog
+                    | ProblemKind::BusyUser
+                    | ProblemKind::Collision
+                    | ProblemKind::CountMismatch
             ) {
                 problem.since = seen.unwrap_or(now);
             }

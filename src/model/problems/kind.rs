@@ -23,10 +23,13 @@ pub enum ProblemKind {
     Collision,
     /// A coturn restarted and reused ids (allocations replaced).
     Restart,
+    /// coturn's CLI counts other sessions than turntop's open rows, for longer than events in
+    /// flight (the loop passes the CLI's verdict in: `Model::set_coturn_count`).
+    CountMismatch,
 }
 
 impl ProblemKind {
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
     pub const ALL: [ProblemKind; ProblemKind::COUNT] = [
         ProblemKind::Stuck,
         ProblemKind::Hog,
@@ -36,6 +39,7 @@ impl ProblemKind {
         ProblemKind::Silent,
         ProblemKind::Collision,
         ProblemKind::Restart,
+        ProblemKind::CountMismatch,
     ];
 
     /// As the config, JSON and perfdata spell it.
@@ -49,6 +53,7 @@ impl ProblemKind {
             ProblemKind::Silent => "silent",
             ProblemKind::Collision => "collision",
             ProblemKind::Restart => "restart",
+            ProblemKind::CountMismatch => "count_mismatch",
         }
     }
 

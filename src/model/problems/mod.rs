@@ -68,6 +68,9 @@ pub struct Problems {
     new_critical: bool,
     /// Per user slot: live allocations and rate (reused each tick).
     scratch: Vec<(u32, f64)>,
+    /// Per endpoint: coturn's session count and turntop's, while they have differed for longer
+    /// than events in flight (the CLI's verdict, passed in by the loop).
+    coturn_counts: Vec<Option<(u64, u64)>>,
 }
 
 impl Problems {
@@ -107,6 +110,21 @@ impl super::Model {
 
     pub fn problems(&self) -> &Problems {
         &self.problems
+    }
+
+    /// The CLI's count verdict for `endpoint`: `Some((coturn's, turntop's))` while a
+    /// difference persists, `None` when they agree (or nothing is known). Read by the next
+    /// tick: a `count_mismatch` problem while it is `Some`.
+    pub fn set_coturn_count(&mut self, endpoint: super::EndpointId, verdict: Option<(u64, u64)>) {
+        let counts = &mut self.problems.coturn_counts;
+        let i = usize::from(endpoint.0);
+        if counts.len() <= i {
+            if verdict.is_none() {
+                return;
+            }
+            counts.resize(i + 1, None);
+        }
+        counts[i] = verdict;
     }
 
     pub fn set_problem_thresholds(&mut self, t: Thresholds) {
