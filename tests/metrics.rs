@@ -899,7 +899,11 @@ fn serve_exports_the_problems_the_json_snapshot_lists() {
         (events(&s) >= n && busy == Some(1.0)).then_some(s)
     });
     let series = m::family(&samples, "turntop_problems");
-    assert_eq!(series.len(), 8 * 2, "every kind × severity: {series:?}");
+    assert_eq!(
+        series.len(),
+        turntop::model::problems::ProblemKind::COUNT * 2,
+        "every kind × severity: {series:?}"
+    );
     for (labels, value) in &series {
         let key = (labels["kind"].clone(), labels["severity"].clone());
         assert_eq!(
