@@ -1,42 +1,19 @@
 //! The UI rendered into ratatui's TestBackend from a replayed real capture at a fixed clock,
 //! snapshotted with insta; and key handling on the app state, without rendering.
 
-use std::path::PathBuf;
+mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use turntop::app::{Action, App, Mode, Screen};
-use turntop::capture::{self, Record};
 use turntop::coturn::{self, AllocationId, EventKind};
 use turntop::model::{Model, ModelConfig};
-use turntop::source::replay;
 use turntop::table::{Col, RowKey, Scope, TableKind};
 use turntop::ui::{self, HeaderInfo, SourceInfo, Theme, ThemeName};
 
-fn records() -> Vec<Record> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/coturn-4.6.1/pubsub-capture.txt");
-    capture::read_file(&p).unwrap()
-}
-
-/// The main capture replayed up to t_rel 24 s: TCP and UDP allocations carrying traffic, some
-/// released and deleted, two pre-auth sessions. The clock is fixed at t_rel 25 s.
-fn model_at_25s() -> (Model, f64) {
-    let recs = records();
-    let t0 = recs[0].epoch - recs[0].t_rel;
-    let upto: Vec<Record> = recs.into_iter().filter(|r| r.t_rel <= 24.0).collect();
-    let mut m = Model::new(ModelConfig {
-        retention: 600.0,
-        history_window: 1800.0,
-        ..ModelConfig::default()
-    });
-    let ep = m.add_endpoint("127.0.0.1:16379");
-    replay::apply_all(&mut m, ep, &upto);
-    m.set_connection(ep, t0 + 1.0, turntop::model::ConnectionState::Connected);
-    (m, t0 + 25.0)
-}
+use common::capture_model::main_capture_at_25s;
 
 fn info() -> HeaderInfo {
     HeaderInfo {
@@ -78,7 +55,7 @@ const SIZES: [(u16, u16); 4] = [(60, 20), (80, 24), (120, 40), (200, 50)];
 
 #[test]
 fn every_view_at_every_size() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     for (w, h) in SIZES {
         for (view, name) in [
             (TableKind::Allocations, "allocations"),
@@ -107,7 +84,7 @@ fn every_view_at_every_size() {
 
 #[test]
 fn no_color_keeps_state_visible_without_any_colour() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = App::new(TableKind::Allocations);
     let t = render(&mut app, &m, now, 120, 30, ThemeName::None);
     for cell in t.backend().buffer().content() {
@@ -126,7 +103,7 @@ fn no_color_keeps_state_visible_without_any_colour() {
 
 #[test]
 fn too_small_says_so() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = App::new(TableKind::Allocations);
     let t = render(&mut app, &m, now, 30, 8, ThemeName::Dark);
     insta::assert_snapshot!("too_small_30x8", t.backend());
@@ -134,7 +111,7 @@ fn too_small_says_so() {
 
 #[test]
 fn help_overlay_and_sort_menu() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = App::new(TableKind::Allocations);
     app.on_key(key('?'));
     let t = render(&mut app, &m, now, 100, 34, ThemeName::Dark);
@@ -161,7 +138,7 @@ fn selected_rows(app: &mut App, m: &Model, now: f64) -> Vec<String> {
 
 #[test]
 fn keys_sort_filter_drill_back_freeze() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = App::new(TableKind::Allocations);
     render(&mut app, &m, now, 200, 50, ThemeName::None);
     // Default sort: total rate, biggest first.
@@ -441,7 +418,7 @@ fn header_shows_each_endpoint_when_there_are_several() {
 /// title and in place of "nothing matches"), and a term the view has no column for.
 #[test]
 fn filter_notes_say_why_rows_are_missing() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = App::new(TableKind::Allocations);
     let screen = |app: &mut App| {
         render(app, &m, now, 160, 30, ThemeName::None)
@@ -513,7 +490,7 @@ fn filter_notes_say_why_rows_are_missing() {
 
 #[test]
 fn remapped_keys_reach_the_sort_menu() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = App::new(TableKind::Allocations);
     app.keys
         .rebind(turntop::app::Command::Up, &["w".into()])
@@ -542,7 +519,7 @@ fn remapped_keys_reach_the_sort_menu() {
 
 #[test]
 fn the_detail_log_scrolls_no_further_than_its_last_line() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = App::new(TableKind::Allocations);
     render(&mut app, &m, now, 80, 24, ThemeName::None);
     app.on_key(code(KeyCode::Enter));

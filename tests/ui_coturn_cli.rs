@@ -3,39 +3,24 @@
 //! insta at several sizes: the header's CLI state and count check, the PEERS column, the detail
 //! screen's lines from the CLI, the `K` hint and the confirmation.
 
+mod common;
+
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use turntop::app::{App, Screen};
-use turntop::capture::{self, Record};
 use turntop::coturn_cli::telnet::{Telnet, split_answers};
 use turntop::coturn_cli::view::{CliEvent, CliState, EndpointCli};
 use turntop::coturn_cli::{PsAnswer, parse_ps};
-use turntop::model::{Model, ModelConfig};
-use turntop::source::replay;
+use turntop::model::Model;
 use turntop::table::TableKind;
 use turntop::ui::{self, HeaderInfo, SourceInfo, Theme, ThemeName};
 
-const SIZES: [(u16, u16); 4] = [(60, 20), (80, 24), (120, 40), (200, 50)];
+use common::capture_model::main_capture_at_25s;
 
-fn model_at_25s() -> (Model, f64) {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/coturn-4.6.1/pubsub-capture.txt");
-    let recs: Vec<Record> = capture::read_file(&p).unwrap();
-    let t0 = recs[0].epoch - recs[0].t_rel;
-    let upto: Vec<Record> = recs.into_iter().filter(|r| r.t_rel <= 24.0).collect();
-    let mut m = Model::new(ModelConfig {
-        retention: 600.0,
-        history_window: 1800.0,
-        ..ModelConfig::default()
-    });
-    let ep = m.add_endpoint("127.0.0.1:16379");
-    replay::apply_all(&mut m, ep, &upto);
-    m.set_connection(ep, t0 + 1.0, turntop::model::ConnectionState::Connected);
-    (m, t0 + 25.0)
-}
+const SIZES: [(u16, u16); 4] = [(60, 20), (80, 24), (120, 40), (200, 50)];
 
 /// coturn 4.6.1's answer to `ps bob` (TCP, origin, Max throughput, two peers), given to the
 /// selected allocation's user and id.
@@ -97,7 +82,7 @@ fn key(c: char) -> KeyEvent {
 
 #[test]
 fn peers_column_detail_and_confirmation_at_every_size() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     for (w, h) in SIZES {
         let mut app = app_with_cli(&m, now, CliState::Up, w, h);
         let t = render(&mut app, &m, now, w, h);
@@ -115,7 +100,7 @@ fn peers_column_detail_and_confirmation_at_every_size() {
 
 #[test]
 fn the_peers_column_shows_only_while_a_cli_is_up() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = app_with_cli(&m, now, CliState::Up, 200, 50);
     let s = format!("{:?}", render(&mut app, &m, now, 200, 50).backend());
     assert!(s.contains("PEERS"));
@@ -126,7 +111,7 @@ fn the_peers_column_shows_only_while_a_cli_is_up() {
 
 #[test]
 fn a_down_cli_and_a_count_difference_in_the_header() {
-    let (m, now) = model_at_25s();
+    let (m, now) = main_capture_at_25s();
     let mut app = app_with_cli(
         &m,
         now,

@@ -3,6 +3,8 @@
 //! the chart), the header and the hint bar in whole items, the help scrolling, an ended
 //! allocation's lifetime and chart.
 
+mod common;
+
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -14,6 +16,8 @@ use turntop::model::{ConnectionState, Model, ModelConfig};
 use turntop::source::replay;
 use turntop::table::TableKind;
 use turntop::ui::{self, HeaderInfo, SourceInfo, Theme, ThemeName};
+
+use common::capture_model::main_capture_at_25s;
 
 const SIZES: [(u16, u16); 4] = [(60, 20), (80, 24), (120, 40), (200, 50)];
 
@@ -169,28 +173,9 @@ fn help_at_every_size_and_scrolled() {
     assert_eq!(app.mode, Mode::Normal, "any other key closes it");
 }
 
-/// The main capture up to t_rel 24 s, the clock at 25 s (as tests/ui.rs): two users with
-/// traffic on both legs.
-fn main_model() -> (Model, f64) {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/coturn-4.6.1/pubsub-capture.txt");
-    let recs: Vec<Record> = capture::read_file(&p).expect("capture");
-    let t0 = recs[0].epoch - recs[0].t_rel;
-    let upto: Vec<Record> = recs.into_iter().filter(|r| r.t_rel <= 24.0).collect();
-    let mut m = Model::new(ModelConfig {
-        retention: 600.0,
-        history_window: 1800.0,
-        ..ModelConfig::default()
-    });
-    let ep = m.add_endpoint("127.0.0.1:16379");
-    replay::apply_all(&mut m, ep, &upto);
-    m.set_connection(ep, t0 + 1.0, ConnectionState::Connected);
-    (m, t0 + 25.0)
-}
-
 #[test]
 fn drilled_realm_and_user_show_their_chart_above_the_table() {
-    let (m, now) = main_model();
+    let (m, now) = main_capture_at_25s();
     for (w, h) in SIZES {
         let mut app = App::new(TableKind::Realms);
         app.on_key(key('+'));
@@ -224,7 +209,7 @@ fn drilled_realm_and_user_show_their_chart_above_the_table() {
 
 #[test]
 fn the_sort_column_is_shown_and_the_title_says_where_the_selection_is() {
-    let (m, now) = main_model();
+    let (m, now) = main_capture_at_25s();
     // At 120 columns: REMOTE, AGE and BYTES are there; sorting by PEER RX (not among the
     // columns that fit) shows it in place of the next one to drop.
     let mut app = App::new(TableKind::Allocations);
@@ -259,7 +244,7 @@ fn the_sort_column_is_shown_and_the_title_says_where_the_selection_is() {
 
 #[test]
 fn header_and_hints_keep_whole_items_at_every_width() {
-    let (m, now) = main_model();
+    let (m, now) = main_capture_at_25s();
     let labels = [
         "quit",
         "help",
@@ -298,7 +283,7 @@ fn header_and_hints_keep_whole_items_at_every_width() {
 
 #[test]
 fn an_idle_frame_may_keep_the_order_and_draws_the_same_screen() {
-    let (m, now) = main_model();
+    let (m, now) = main_capture_at_25s();
     for kind in [TableKind::Allocations, TableKind::Users] {
         let mut app = App::new(kind);
         render(&mut app, &m, now, 160, 50);
