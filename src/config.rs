@@ -122,17 +122,20 @@ impl KeyList {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Duration(pub f64);
 
+/// A setting a person writes either as a bare number or as text with units (`600` or `"10m"`,
+/// `"10MB/s"`): each setting type reads the two its own way.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum NumberOrText {
+    Number(f64),
+    Text(String),
+}
+
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Num(f64),
-            Text(String),
-        }
-        let secs = match Raw::deserialize(d)? {
-            Raw::Num(n) => Some(n).filter(|n| n.is_finite() && *n >= 0.0),
-            Raw::Text(t) => crate::format::parse_duration(&t),
+        let secs = match NumberOrText::deserialize(d)? {
+            NumberOrText::Number(n) => Some(n).filter(|n| n.is_finite() && *n >= 0.0),
+            NumberOrText::Text(t) => crate::format::parse_duration(&t),
         };
         secs.map(Duration).ok_or_else(|| {
             serde::de::Error::custom(

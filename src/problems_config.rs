@@ -31,15 +31,10 @@ pub struct RateSetting(pub f64);
 
 impl<'de> Deserialize<'de> for RateSetting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Num(f64),
-            Text(String),
-        }
-        let rate = match Raw::deserialize(d)? {
-            Raw::Num(n) => Some(n),
-            Raw::Text(t) => crate::format::parse_rate(&t).map(|a| a.value),
+        use crate::config::NumberOrText;
+        let rate = match NumberOrText::deserialize(d)? {
+            NumberOrText::Number(n) => Some(n),
+            NumberOrText::Text(t) => crate::format::parse_rate(&t).map(|a| a.value),
         };
         rate.filter(|r| r.is_finite() && *r > 0.0)
             .map(RateSetting)
