@@ -24,6 +24,28 @@ fn env(name: &str, users: &[&str]) -> LabEnv {
     )
 }
 
+/// turntop in tmux at 200x30 without colour: `--redis URL --coturn-cli ADDR`, then `extra`, with
+/// `vars` in its environment.
+fn tui_with_cli(
+    name: &str,
+    url: &str,
+    cli_addr: &str,
+    extra: &[&str],
+    vars: &[(&str, &str)],
+) -> Tmux {
+    let mut argv = vec![
+        env!("CARGO_BIN_EXE_turntop"),
+        "--redis",
+        url,
+        "--coturn-cli",
+        cli_addr,
+    ];
+    argv.extend_from_slice(extra);
+    let mut env = vec![("NO_COLOR", "1")];
+    env.extend_from_slice(vars);
+    Tmux::start(name, 200, 30, &argv, &env)
+}
+
 /// Poll `what` until it holds (up to `secs`), then return its value.
 fn until<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -145,20 +167,15 @@ fn k_then_y_cancels_a_uclient_session_in_coturn() {
     std::fs::write(&pw, format!("{PASSWORD}\n")).expect("write");
     let url = env.url();
     let cli_addr = env.coturn.cli_addr();
-    let t = Tmux::start(
+    let t = tui_with_cli(
         "cli-cancel",
-        200,
-        30,
+        &url,
+        &cli_addr,
         &[
-            env!("CARGO_BIN_EXE_turntop"),
-            "--redis",
-            &url,
-            "--coturn-cli",
-            &cli_addr,
             "--coturn-cli-password-file",
             pw.to_str().expect("utf-8 path"),
         ],
-        &[("NO_COLOR", "1")],
+        &[],
     );
     let s = t.wait_for(
         "alice live, the CLI up and her peers",
@@ -227,21 +244,16 @@ fn k_then_y_cancels_a_uclient_session_in_coturn() {
     assert_eq!(t.wait_exit(Duration::from_secs(30)), 0);
 
     // --read-only: K says so and asks nothing.
-    let t = Tmux::start(
+    let t = tui_with_cli(
         "cli-read-only",
-        200,
-        30,
+        &url,
+        &cli_addr,
         &[
-            env!("CARGO_BIN_EXE_turntop"),
-            "--redis",
-            &url,
-            "--coturn-cli",
-            &cli_addr,
             "--coturn-cli-password-file",
             pw.to_str().expect("utf-8 path"),
             "--read-only",
         ],
-        &[("NO_COLOR", "1")],
+        &[],
     );
     t.wait_for(
         "K read-only in the hint bar",
@@ -275,23 +287,12 @@ fn a_wrong_password_or_no_cli_leaves_the_redis_view_working_and_says_why() {
     let cli_addr = env.coturn.cli_addr();
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("turntop.log");
-    let t = Tmux::start(
+    let t = tui_with_cli(
         "cli-wrong",
-        200,
-        30,
-        &[
-            env!("CARGO_BIN_EXE_turntop"),
-            "--redis",
-            &url,
-            "--coturn-cli",
-            &cli_addr,
-            "--log",
-            log.to_str().expect("utf-8 path"),
-        ],
-        &[
-            ("NO_COLOR", "1"),
-            ("TURNTOP_COTURN_CLI_PASSWORD", "not-the-password"),
-        ],
+        &url,
+        &cli_addr,
+        &["--log", log.to_str().expect("utf-8 path")],
+        &[("TURNTOP_COTURN_CLI_PASSWORD", "not-the-password")],
     );
     let s = t.wait_for("the reason and alice's row", Duration::from_secs(40), |s| {
         s.contains(&format!("authentication failed for coturn CLI {cli_addr}"))
@@ -354,18 +355,12 @@ fn coturns_count_and_turntops_shown_apart_and_a_problem_until_the_session_refres
     let _: i64 = redis::cmd("DEL").arg(&key).query(&mut redis).expect("DEL");
     let url = env.url();
     let cli_addr = env.coturn.cli_addr();
-    let t = Tmux::start(
+    let t = tui_with_cli(
         "cli-count",
-        200,
-        30,
-        &[
-            env!("CARGO_BIN_EXE_turntop"),
-            "--redis",
-            &url,
-            "--coturn-cli",
-            &cli_addr,
-        ],
-        &[("NO_COLOR", "1"), ("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
+        &url,
+        &cli_addr,
+        &[],
+        &[("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
     );
     // The Problems view: the persistent difference is a `count_mismatch` problem too.
     t.wait_for("the CLI up", Duration::from_secs(60), |s| {
@@ -420,18 +415,12 @@ fn a_cli_that_goes_away_is_retried_and_the_redis_view_carries_on() {
     let mut env = env("cli-gone", &["alice"]);
     let url = env.url();
     let cli_addr = env.coturn.cli_addr();
-    let t = Tmux::start(
+    let t = tui_with_cli(
         "cli-gone",
-        200,
-        30,
-        &[
-            env!("CARGO_BIN_EXE_turntop"),
-            "--redis",
-            &url,
-            "--coturn-cli",
-            &cli_addr,
-        ],
-        &[("NO_COLOR", "1"), ("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
+        &url,
+        &cli_addr,
+        &[],
+        &[("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
     );
     t.wait_for("Redis and the CLI up", Duration::from_secs(30), |s| {
         s.contains("● connected") && s.contains("CLI ●")
@@ -492,18 +481,12 @@ fn a_user_with_more_sessions_than_coturn_prints_is_marked_capped() {
     });
     let url = env.url();
     let cli_addr = env.coturn.cli_addr();
-    let t = Tmux::start(
+    let t = tui_with_cli(
         "cli-capped",
-        200,
-        30,
-        &[
-            env!("CARGO_BIN_EXE_turntop"),
-            "--redis",
-            &url,
-            "--coturn-cli",
-            &cli_addr,
-        ],
-        &[("NO_COLOR", "1"), ("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
+        &url,
+        &cli_addr,
+        &[],
+        &[("TURNTOP_COTURN_CLI_PASSWORD", PASSWORD)],
     );
     let s = t.wait_for("the cap in the header", Duration::from_secs(40), |s| {
         s.contains("CLI capped (alice: 1 of ")
