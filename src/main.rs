@@ -127,13 +127,13 @@ fn with_config(
     result
 }
 
-fn model_config(view: &ViewArgs, config: &Config) -> ModelConfig {
+/// The model's settings for a view or `serve`: `--retention` over the file's, over the default.
+fn model_config(retention: Option<f64>, config: &Config) -> ModelConfig {
     ModelConfig {
         // Validated when the configuration was read.
         problems: config.problems.thresholds().unwrap_or_default(),
         key_grace: turntop::model::KEY_GRACE,
-        retention: view
-            .retention
+        retention: retention
             .or(config.retention.map(|d| d.0))
             .unwrap_or(config::DEFAULT_RETENTION),
         history_window: 1800.0,
@@ -146,7 +146,7 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
         capture::read_file(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
     let mut passes = turntop::record::read_passes(file)
         .map_err(|e| usage(format!("{}: {e}", file.display())))?;
-    let mut model = Model::new(model_config(&args.view, config));
+    let mut model = Model::new(model_config(args.view.retention, config));
     let label = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -203,7 +203,7 @@ fn replay_file(args: &ReplayArgs, config: &Config) -> Result<(), Failure> {
 }
 
 fn demo(cli: &Cli, config: &Config) -> Result<(), Failure> {
-    let mut model = Model::new(model_config(&cli.view, config));
+    let mut model = Model::new(model_config(cli.view.retention, config));
     let endpoint = model.add_endpoint("demo");
     let demo_config = turntop::demo::DemoConfig::with_seed(cli.demo_seed);
     let app = if cli.view.once {
@@ -253,7 +253,7 @@ fn live(cli: &Cli, config: &Config) -> Result<(), Failure> {
         app.cli.cancel = CancelPolicy::Disabled("read-only");
     }
     tui::check_terminal().map_err(usage)?;
-    let mut model = Model::new(model_config(&cli.view, config));
+    let mut model = Model::new(model_config(cli.view.retention, config));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut reconcilers = turntop::source::Reconcilers::default();
     let tasks: Vec<_> = endpoints
@@ -505,15 +505,7 @@ fn print_check(report: &check::CheckReport) -> Result<(), Failure> {
 /// `turntop serve`: the live sources, headless, with the metrics server, until a signal.
 fn serve(args: &ServeArgs, config: &Config) -> Result<(), Failure> {
     let endpoints = redis_endpoints(&args.redis, config)?;
-    let model_config = ModelConfig {
-        key_grace: turntop::model::KEY_GRACE,
-        retention: args
-            .retention
-            .or(config.retention.map(|d| d.0))
-            .unwrap_or(config::DEFAULT_RETENTION),
-        history_window: 1800.0,
-        problems: config.problems.thresholds().unwrap_or_default(),
-    };
+    let model_config = model_config(args.retention, config);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| usage(e.to_string()))?;
     let result = runtime.block_on(turntop::driver::serve(
         endpoints,
@@ -605,7 +597,7 @@ fn live_once(cli: &Cli, config: &Config) -> Result<(), Failure> {
         .block_on(live::once(
             endpoints,
             std::time::Duration::from_secs_f64(cli.listen),
-            model_config(&cli.view, config),
+            model_config(cli.view.retention, config),
             redis_source::RunOptions::default(),
         ))
         .map_err(|e| Failure {

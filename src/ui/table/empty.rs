@@ -58,16 +58,7 @@ pub(super) fn no_data_lines(model: &Model, kind: TableKind) -> Vec<String> {
                 .into(),
         ];
     }
-    vec![
-        match kind {
-            TableKind::Allocations => "no allocations yet: waiting for coturn to publish",
-            TableKind::Users => "no users yet",
-            TableKind::Realms => "no realms yet",
-            TableKind::Problems => "no problems: nothing is wrong that turntop can see",
-            TableKind::Servers => "no coturn servers yet: waiting for coturn to publish",
-        }
-        .into(),
-    ]
+    vec![super::no_rows_yet(kind).into()]
 }
 
 #[cfg(test)]

@@ -237,6 +237,11 @@ fn empty_message(kind: TableKind, filtered: bool, note: Option<String>) -> Cow<'
     if filtered {
         return "nothing matches the filter (\\ clears it)".into();
     }
+    no_rows_yet(kind).into()
+}
+
+/// What an empty view says when nothing is wrong with the connection and nothing is filtered.
+fn no_rows_yet(kind: TableKind) -> &'static str {
     match kind {
         TableKind::Allocations => "no allocations yet: waiting for coturn to publish",
         TableKind::Users => "no users yet",
@@ -244,7 +249,6 @@ fn empty_message(kind: TableKind, filtered: bool, note: Option<String>) -> Cow<'
         TableKind::Problems => "no problems: nothing is wrong that turntop can see",
         TableKind::Servers => "no coturn servers yet: waiting for coturn to publish",
     }
-    .into()
 }
 
 /// Where the column header and the first row are, and each column's span (for clicks).
