@@ -40,11 +40,6 @@ pub struct HeaderInfo {
 
 /// How one endpoint's connection is doing, and why (the reason, a separate span: on a narrow
 /// terminal it goes first and the state stays whole; the body says what is wrong anyway).
-#[cfg(test)]
-fn connection_span<'a>(state: &ConnectionState, now: Time, theme: &Theme) -> Span<'a> {
-    connection_spans(state, now, theme).0
-}
-
 fn connection_spans<'a>(
     state: &ConnectionState,
     now: Time,
@@ -199,21 +194,6 @@ fn source_spans(spans: &mut Vec<Span<'_>>, source: &SourceInfo, now: Time, theme
         }
         SourceInfo::Live => {}
     }
-}
-
-/// One endpoint: its label and connection; `own_figures` (with several endpoints) adds its
-/// event rate (`Some(None)`: not known), last event, gaps and malformed messages.
-#[cfg(test)]
-fn endpoint_spans(
-    spans: &mut Vec<Span<'_>>,
-    ep: &Endpoint,
-    own_figures: Option<Option<f64>>,
-    now: Time,
-    theme: &Theme,
-) {
-    spans.push(Span::raw(format!("{} ", ep.label)));
-    spans.push(connection_span(&ep.connection, now, theme));
-    endpoint_figures(spans, ep, own_figures, now, theme);
 }
 
 /// After an endpoint's state: its reconnects, and with `own_figures` its own figures.
@@ -379,6 +359,21 @@ fn totals_items<'a>(
 mod tests {
     use super::*;
     use crate::ui::ThemeName;
+
+    /// One endpoint as the header shows it, without the reason: its label and connection;
+    /// `own_figures` (with several endpoints) adds its event rate (`Some(None)`: not known),
+    /// last event, gaps and malformed messages.
+    fn endpoint_spans(
+        spans: &mut Vec<Span<'_>>,
+        ep: &Endpoint,
+        own_figures: Option<Option<f64>>,
+        now: Time,
+        theme: &Theme,
+    ) {
+        spans.push(Span::raw(format!("{} ", ep.label)));
+        spans.push(connection_spans(&ep.connection, now, theme).0);
+        endpoint_figures(spans, ep, own_figures, now, theme);
+    }
 
     fn text(spans: &[Span<'_>]) -> String {
         spans.iter().map(|s| s.content.as_ref()).collect()
